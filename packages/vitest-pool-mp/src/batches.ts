@@ -1,0 +1,155 @@
+import type { Strategy } from './strategy.js'
+import type { AnalyzedFile } from './test-tree.js'
+import { isIsolated, isSerial, STRATEGIES } from './strategy.js'
+
+/** One file's share of a batch. */
+export interface BatchFile {
+  moduleId: string
+  /** The ids the worker is told to run; `undefined` keeps the user's own filter for the file. */
+  testIds: string[] | undefined
+  /** The tests whose results this batch reports; `'all'` for a batch that runs the file whole. */
+  owned: string[] | 'all'
+}
+
+/** The tests one fresh worker runs. */
+export interface PlannedBatch {
+  id: number
+  strategy: Strategy
+  /** The group's name; null for ungrouped tests. */
+  group: string | null
+  files: BatchFile[]
+  /** The tests that will run, in order. */
+  runnable: string[]
+  /** The suites whose merged result this batch takes part in. */
+  suiteIds: string[]
+  /** The file this batch hosts: it also reports the file's skipped and todo tests and every suite. */
+  hosts: string[]
+}
+
+export interface PlanOptions {
+  ungrouped: 'free' | 'file'
+  /** The user's own `testIds` filter per file, when a spec carries one. */
+  userTestIds?: ReadonlyMap<string, readonly string[]>
+}
+
+/**
+ * Rules:
+ * 1. Runnable tests of a `free` or `isolated_free` group, and ungrouped tests, get a batch each
+ *    (with `ungrouped: 'file'`, a file's ungrouped tests share one batch).
+ * 2. A `serial` or `isolated_serial` group is one batch: its tests in file order, across files in run order.
+ * 3. Batches are ordered isolated_serial, isolated_free, serial (and per-file batches), free;
+ *    within that, by where their first test stands in the run.
+ * 4. The first batch that touches a file hosts it: it also reports the file's non-runnable tests and
+ *    takes part in every suite of the file, so each suite has a reporter and nothing goes unreported.
+ * 5. A file with no runnable test (all skipped or filtered, or it failed to collect) gets one batch
+ *    that runs it whole, the way Vitest's own pools would.
+ */
+export function planBatches(
+  files: readonly AnalyzedFile[],
+  strategies: ReadonlyMap<string, Strategy>,
+  options: PlanOptions,
+): PlannedBatch[] {
+  interface Draft { strategy: Strategy, group: string | null, tests: { moduleId: string, id: string, ancestors: string[] }[] }
+  const drafts: Draft[] = []
+  const shared = new Map<string, Draft>()
+
+  for (const file of files) {
+    for (const test of file.tests) {
+      if (!test.runnable) {
+        continue
+      }
+      const strategy: Strategy = test.group === null ? 'free' : strategies.get(test.group) ?? 'free'
+      const sharedKey = test.group !== null && isSerial(strategy)
+        ? `group:${test.group}`
+        : test.group === null && options.ungrouped === 'file'
+          ? `file:${file.moduleId}`
+          : undefined
+      const entry = { moduleId: file.moduleId, id: test.id, ancestors: test.ancestors }
+      if (sharedKey === undefined) {
+        drafts.push({ strategy, group: test.group, tests: [entry] })
+        continue
+      }
+      let draft = shared.get(sharedKey)
+      if (!draft) {
+        draft = { strategy: test.group === null ? 'serial' : strategy, group: test.group, tests: [] }
+        shared.set(sharedKey, draft)
+        drafts.push(draft)
+      }
+      draft.tests.push(entry)
+    }
+  }
+
+  const phase = (draft: Draft) => STRATEGIES.indexOf(draft.strategy)
+  const ordered = drafts
+    .map((draft, index) => ({ draft, index }))
+    .sort((a, b) => phase(a.draft) - phase(b.draft) || a.index - b.index)
+    .map(({ draft }) => draft)
+
+  const batches: PlannedBatch[] = ordered.map((draft, index) => {
+    const byFile = new Map<string, string[]>()
+    const suites = new Set<string>()
+    for (const test of draft.tests) {
+      const ids = byFile.get(test.moduleId) ?? []
+      ids.push(test.id)
+      byFile.set(test.moduleId, ids)
+      test.ancestors.forEach(id => suites.add(id))
+    }
+    return {
+      id: index + 1,
+      strategy: draft.strategy,
+      group: draft.group,
+      files: [...byFile].map(([moduleId, ids]) => ({ moduleId, testIds: [...ids], owned: [...ids] })),
+      runnable: draft.tests.map(test => test.id),
+      suiteIds: [...suites],
+      hosts: [],
+    }
+  })
+
+  for (const file of files) {
+    const host = batches.find(batch => batch.files.some(entry => entry.moduleId === file.moduleId))
+    if (!host) {
+      batches.push({
+        id: batches.length + 1,
+        strategy: 'free',
+        group: null,
+        files: [{ moduleId: file.moduleId, testIds: undefined, owned: 'all' }],
+        runnable: [],
+        suiteIds: [...file.suiteIds],
+        hosts: [file.moduleId],
+      })
+      continue
+    }
+    const entry = host.files.find(candidate => candidate.moduleId === file.moduleId)!
+    const userIds = options.userTestIds?.get(file.moduleId)
+    for (const test of file.tests) {
+      if (test.runnable) {
+        continue
+      }
+      ;(entry.owned as string[]).push(test.id)
+      // A test the user's own id filter left out must stay out: listing it would make it run.
+      if (!userIds || userIds.includes(test.id)) {
+        entry.testIds!.push(test.id)
+      }
+    }
+    host.suiteIds = [...new Set([...host.suiteIds, ...file.suiteIds])]
+    host.hosts.push(file.moduleId)
+  }
+
+  return batches
+}
+
+/** A short description of a batch for messages: which group or test, and how it runs. */
+export function describeBatch(batch: PlannedBatch): string {
+  if (batch.group !== null) {
+    return `group "${batch.group}" (${batch.strategy})`
+  }
+  if (batch.runnable.length === 0) {
+    return 'a whole-file batch'
+  }
+  return batch.strategy === 'serial' ? 'the file\'s ungrouped tests (ungrouped: \'file\')' : 'an ungrouped test (free)'
+}
+
+/** Whether two batches belong to the same isolated group, so they may overlap. */
+export function sameIsolatedGroup(a: PlannedBatch, b: PlannedBatch): boolean {
+  return isIsolated(a.strategy) && a.group !== null && a.group === b.group && a.strategy === b.strategy
+}

@@ -1,0 +1,59 @@
+// Runs inside a Tinypool child process: hosts one Vitest worker for one batch, then returns so
+// Tinypool (with isolateWorkers) retires the process.
+import type { ChildTask, ChildTaskResult, ReadyMessage } from '../protocol.js'
+import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
+import { CHILD_ENV_FLAG, isMpMessage, MP_TAG } from '../protocol.js'
+import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
+
+type Listener = (message: unknown) => void
+
+if (!process.send) {
+  throw new Error('[vitest-pool-mp] The child entry must run in a child process with an IPC channel.')
+}
+
+const processSend = process.send.bind(process)
+const processExit = process.exit.bind(process)
+process.env[CHILD_ENV_FLAG] = '1'
+installStoreChannel(message => processSend(message))
+
+// A parent that went away leaves the IPC channel closed; end instead of looping on send errors.
+process.on('error', (error: NodeJS.ErrnoException) => {
+  if (error?.code === 'ERR_IPC_CHANNEL_CLOSED' || error?.code === 'EPIPE') {
+    processExit(1)
+  }
+})
+
+export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
+  const listeners = new Set<Listener>()
+  const onMessage = (message: unknown) => {
+    if (typeof message === 'object' && message !== null && '__tinypool_worker_message__' in message) {
+      return
+    }
+    if (isMpMessage(message)) {
+      if (message.kind === 'store') {
+        deliverStoreMessage(message.data)
+      }
+      return
+    }
+    listeners.forEach(listener => listener(message))
+  }
+  process.on('message', onMessage)
+
+  return new Promise<ChildTaskResult>((resolve) => {
+    init({
+      post: message => processSend(message),
+      on: listener => listeners.add(listener),
+      off: listener => listeners.delete(listener),
+      teardown: () => {
+        process.off('message', onMessage)
+        listeners.clear()
+        process.exit = processExit
+        resolve({ pid: process.pid })
+      },
+      runTests: (state, traces) => runBaseTests('run', state, traces),
+      collectTests: (state, traces) => runBaseTests('collect', state, traces),
+      setup: setupEnvironment,
+    })
+    processSend({ [MP_TAG]: true, kind: 'ready', pid: process.pid } satisfies ReadyMessage)
+  })
+}

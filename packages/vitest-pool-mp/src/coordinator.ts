@@ -1,0 +1,105 @@
+import type Tinypool from 'tinypool'
+import type { ResolvedMpPoolOptions } from './options.js'
+import type { StoreAttacher } from './project-run.js'
+import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vitest-types.js'
+import { availableParallelism } from 'node:os'
+import { ProjectRun } from './project-run.js'
+import { SlotPool } from './slot-pool.js'
+
+const coordinators = new WeakMap<Vitest, RunCoordinator>()
+
+/** Names the pool a project runs on, for deciding which specs are ours. */
+export const POOL_NAME = 'mp'
+
+/**
+ * One per Vitest instance. Learns each run's files from the sequencer (every spec, before Vitest
+ * hands any to a pool), owns the process slots shared by all mp projects, and starts one
+ * ProjectRun per project per run. Cancellation and closing reach every run from here.
+ */
+export class RunCoordinator {
+  private specs: TestSpecification[] = []
+  private runs = new Map<TestProject, ProjectRun>()
+  private readonly tinypools = new Map<TestProject, Tinypool>()
+  private slots: SlotPool | undefined
+  private announced = false
+  store: StoreAttacher | undefined
+
+  private constructor(private readonly vitest: Vitest) {
+    vitest.onCancel(reason => this.runs.forEach(run => run.cancel(String(reason))))
+    vitest.onClose(() => this.close())
+  }
+
+  /** The coordinator of a Vitest instance; the first call wraps its sequencer. */
+  static install(vitest: Vitest): RunCoordinator {
+    let coordinator = coordinators.get(vitest)
+    if (!coordinator) {
+      coordinator = new RunCoordinator(vitest)
+      coordinators.set(vitest, coordinator)
+      coordinator.wrapSequencer()
+    }
+    return coordinator
+  }
+
+  static of(vitest: Vitest): RunCoordinator | undefined {
+    return coordinators.get(vitest)
+  }
+
+  /** The ProjectRun serving this project in the current run, started on first use. */
+  projectRun(project: TestProject, poolOptions: PoolOptions, options: ResolvedMpPoolOptions): ProjectRun {
+    let run = this.runs.get(project)
+    if (!run) {
+      const slots = this.slots ??= new SlotPool(this.maxWorkers())
+      let tinypool = this.tinypools.get(project)
+      if (!tinypool) {
+        tinypool = ProjectRun.createTinypool(poolOptions, slots.size)
+        this.tinypools.set(project, tinypool)
+      }
+      const specs = this.announced ? this.specs.filter(spec => spec.project === project && spec.pool === POOL_NAME) : []
+      run = new ProjectRun(project, specs, poolOptions, options, slots, tinypool, this.store)
+      this.runs.set(project, run)
+    }
+    return run
+  }
+
+  private wrapSequencer(): void {
+    const config = this.vitest.config
+    const Base = config.sequence.sequencer
+    const coordinator = this
+    config.sequence.sequencer = class MpSequencer extends Base {
+      constructor(vitest: Vitest) {
+        super(vitest)
+        const sort = this.sort.bind(this)
+        this.sort = async (files) => {
+          const sorted = await sort(files)
+          coordinator.beginRun(sorted)
+          return sorted
+        }
+      }
+    }
+  }
+
+  private beginRun(specs: TestSpecification[]): void {
+    this.runs.forEach(run => run.kill())
+    this.runs = new Map()
+    this.specs = specs
+    this.announced = true
+    this.slots = new SlotPool(this.maxWorkers())
+  }
+
+  /** The user's `maxWorkers`, resolved the way Vitest resolves it. */
+  private maxWorkers(): number {
+    const project = this.specs.find(spec => spec.pool === POOL_NAME)?.project
+    const configured = project?.config.maxWorkers || this.vitest.config.maxWorkers
+    if (configured) {
+      return configured
+    }
+    const cpus = availableParallelism()
+    return this.vitest.config.watch ? Math.max(Math.floor(cpus / 2), 1) : Math.max(cpus - 1, 1)
+  }
+
+  private async close(): Promise<void> {
+    this.runs.forEach(run => run.kill())
+    await Promise.all([...this.tinypools.values()].map(pool => pool.destroy()))
+    this.tinypools.clear()
+  }
+}

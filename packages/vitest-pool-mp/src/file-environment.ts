@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises'
+
+/** The test environment a file asks for and the module tags it declares. */
+export interface FileDocblock {
+  environment: { name: string, options: Record<string, unknown> | null }
+  tags: string[]
+}
+
+const ENVIRONMENT = /@(?:vitest|jest)-environment\s+([\w-]+)\b/
+const ENVIRONMENT_OPTIONS = /@(?:vitest|jest)-environment-options\s+(.+)/
+const MODULE_TAG = /(?:\/\/|\*)\s*@module-tag\s+([\w\-/]+)\b/g
+
+/**
+ * Reads a test file's `@vitest-environment` docblock and `@module-tag` comments, as Vitest does
+ * before it starts a worker. We need them for every file of a run up front, before Vitest hands
+ * the file to the pool, so that a group spanning files can start without waiting.
+ */
+export async function readFileDocblock(filepath: string, defaultEnvironment: string): Promise<FileDocblock> {
+  const code = await readFile(filepath, 'utf-8').catch(() => '')
+  const name = code.match(ENVIRONMENT)?.[1] ?? defaultEnvironment
+  const rawOptions = code.match(ENVIRONMENT_OPTIONS)?.[1]?.replace(/\*\/\s*$/, '')
+  const parsed = rawOptions ? JSON.parse(rawOptions) as Record<string, unknown> : null
+  const key = name === 'happy-dom' ? 'happyDOM' : name
+  return {
+    environment: { name, options: parsed ? { [key]: parsed } : null },
+    tags: [...code.matchAll(MODULE_TAG)].map(match => match[1]!),
+  }
+}

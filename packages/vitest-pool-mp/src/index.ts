@@ -1,0 +1,5 @@
+export { mpPlugin } from './plugin.js'
+export { mpPool } from './pool.js'
+export type { MpPoolOptions } from './options.js'
+export type { Strategy } from './strategy.js'
+export type { GroupMark } from './group-mark.js'

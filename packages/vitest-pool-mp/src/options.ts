@@ -1,0 +1,74 @@
+import { z } from 'zod'
+import { MpError } from './errors.js'
+
+/** Options of the mp pool, given to `mpPlugin(options)` or `mpPool(options)`. */
+export interface MpPoolOptions {
+  /**
+   * How tests outside any group run.
+   * - `'free'`: each in its own fresh worker, as pytest-mp does.
+   * - `'file'`: each file's ungrouped tests together in one fresh worker, so a suite of plain
+   *   unit tests starts no more processes than Vitest's `forks` pool.
+   * @default 'free'
+   */
+  ungrouped?: 'free' | 'file'
+  /**
+   * Extra time, in milliseconds, the watchdog allows a worker beyond the longest test or hook
+   * timeout of its batch before it kills the worker as hung. `false` turns the watchdog off.
+   * @default 10_000
+   */
+  watchdogGrace?: number | false
+}
+
+/** {@link MpPoolOptions} with every default filled in. */
+export interface ResolvedMpPoolOptions {
+  ungrouped: 'free' | 'file'
+  watchdogGrace: number | false
+}
+
+const optionsSchema = z.strictObject({
+  ungrouped: z.enum(['free', 'file']).default('free'),
+  watchdogGrace: z.union([z.number().int().nonnegative(), z.literal(false)]).default(10_000),
+})
+
+/** Validates options at the edge: an unknown key or a wrong value is refused with the path, the value and what is accepted. */
+export function resolveOptions(input: unknown, where: string): ResolvedMpPoolOptions {
+  const parsed = optionsSchema.safeParse(input ?? {})
+  if (parsed.success) {
+    return parsed.data
+  }
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(options)'
+    const value = issue.path.length ? valueAt(input, issue.path) : input
+    return `  - ${path}: ${issue.message} (got ${describeValue(value)})`
+  })
+  throw new MpError(
+    `Invalid options passed to ${where}:\n${problems.join('\n')}\n`
+    + `Accepted: { ungrouped?: 'free' | 'file', watchdogGrace?: number (ms, >= 0) | false }.`,
+  )
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = input
+  for (const key of path) {
+    if (value == null || typeof value !== 'object') {
+      return undefined
+    }
+    value = (value as Record<PropertyKey, unknown>)[key]
+  }
+  return value
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value)
+  }
+  if (typeof value === 'function') {
+    return 'a function'
+  }
+  try {
+    return JSON.stringify(value) ?? String(value)
+  }
+  catch {
+    return String(value)
+  }
+}

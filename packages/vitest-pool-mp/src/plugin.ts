@@ -1,0 +1,40 @@
+import type { Plugin } from 'vite'
+import type { MpPoolOptions } from './options.js'
+import { fileURLToPath } from 'node:url'
+import { POOL_NAME, RunCoordinator } from './coordinator.js'
+import { resolveOptions } from './options.js'
+import { mpPool } from './pool.js'
+import type {} from 'vitest/config'
+
+const SETUP_FILE = fileURLToPath(new URL('./runtime/setup.js', import.meta.url))
+
+/**
+ * The Vite plugin that makes `pool: 'mp'` and `vitest --pool=mp` work: for every project on the
+ * mp pool it installs the pool, adds the setup file that gives Vitest's `describe` its
+ * `describe.mpGroup`, and lets the pool see each run's files before any of them runs.
+ *
+ * @example
+ * // vitest.config.ts
+ * import { defineConfig } from 'vitest/config'
+ * import { mpPlugin } from 'vitest-pool-mp'
+ * export default defineConfig({ plugins: [mpPlugin()], test: { pool: 'mp', maxWorkers: 4 } })
+ */
+export function mpPlugin(options?: MpPoolOptions): Plugin {
+  resolveOptions(options, 'mpPlugin()')
+  return {
+    name: 'vitest-pool-mp',
+    configureVitest({ project, vitest }) {
+      RunCoordinator.install(vitest)
+      const config = project.config
+      if (config.pool !== POOL_NAME) {
+        return
+      }
+      if (config.poolRunner?.name !== POOL_NAME) {
+        config.poolRunner = mpPool(options)
+      }
+      if (!config.setupFiles.includes(SETUP_FILE)) {
+        config.setupFiles = [SETUP_FILE, ...config.setupFiles]
+      }
+    },
+  }
+}

@@ -1,0 +1,425 @@
+import type { BatchFailure } from './report-merger.js'
+import type { PlannedBatch } from './batches.js'
+import type { ChildConnection, ChildOutcome } from './child-host.js'
+import type { ResolvedMpPoolOptions } from './options.js'
+import type { SlotPool } from './slot-pool.js'
+import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
+import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
+import { relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Tinypool from 'tinypool'
+import { describeBatch, planBatches } from './batches.js'
+import { createDeferred } from './deferred.js'
+import { ChildHost } from './child-host.js'
+import { combineErrors, MpError } from './errors.js'
+import { readFileDocblock } from './file-environment.js'
+import { resolveGroups } from './groups.js'
+import { ReportMerger } from './report-merger.js'
+import { BatchScheduler } from './scheduler.js'
+import { analyzeFile } from './test-tree.js'
+import { createMethodsRPC } from 'vitest/node'
+
+const CANCELLED: BatchFailure = {
+  state: 'skip',
+  runningMessage: 'Not run: the test run was cancelled.',
+  pendingMessage: 'Not run: the test run was cancelled.',
+}
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child/child-entry.js', import.meta.url))
+
+interface PreparedFile {
+  spec: FileSpecification
+  environment: WorkerEnvironment
+}
+
+/** What the store needs from a run: a way to attach each child's connection. */
+export interface StoreAttacher {
+  attach: (child: ChildConnection) => () => void
+}
+
+/**
+ * One project's share of one test run on the mp pool: collect every file in a fresh worker,
+ * check the groups, plan batches, run them under the scheduler's rules within the shared slots,
+ * and report through the merger. Files are known up front (from the sequencer), so no batch
+ * ever waits for Vitest to hand over a file.
+ */
+export class ProjectRun {
+  private readonly files = new Map<string, PreparedFile>()
+  private readonly hosts = new Set<ChildHost>()
+  private merger: ReportMerger | undefined
+  private scheduler: BatchScheduler | undefined
+  private fatal: MpError | undefined
+  private fatalReported = false
+  private cancelled = false
+  private nextWorkerId = 1
+  private readonly finished: Promise<void>
+  private readonly plannedSignal = createDeferred()
+  private readonly target: RuntimeRPC
+
+  constructor(
+    private readonly project: TestProject,
+    private readonly specs: readonly TestSpecification[],
+    private readonly poolOptions: PoolOptions,
+    private readonly options: ResolvedMpPoolOptions,
+    private readonly slots: SlotPool,
+    private readonly tinypool: Tinypool,
+    private readonly store: StoreAttacher | undefined,
+  ) {
+    this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    this.finished = this.execute().catch((error: unknown) => {
+      this.fatal = error instanceof MpError ? error : new MpError(`The run failed inside the pool: ${errorStack(error)}\nThis is a bug in vitest-pool-mp; please report it with this message.`, { cause: error })
+    })
+  }
+
+  static createTinypool(poolOptions: PoolOptions, maxWorkers: number): Tinypool {
+    return new Tinypool({
+      filename: CHILD_ENTRY,
+      runtime: 'child_process',
+      isolateWorkers: true,
+      minThreads: 0,
+      maxThreads: maxWorkers,
+      env: poolOptions.env as Record<string, string>,
+      execArgv: poolOptions.execArgv,
+      serialization: 'advanced',
+    })
+  }
+
+  get method(): 'run' | 'collect' {
+    return this.poolOptions.method
+  }
+
+  /**
+   * Waits until every given file's report is complete. Resolves with the error to show for
+   * this Vitest task, if any: a run-wide error is shown once, by the first file that asks.
+   */
+  async waitForFiles(files: readonly FileSpecification[]): Promise<unknown> {
+    const unknown = files.filter(file => !this.specs.some(spec => spec.moduleId === file.filepath))
+    if (unknown.length) {
+      return new MpError(
+        `Vitest asked the mp pool to run ${unknown.map(file => this.format(file.filepath)).join(', ')}, which the run did not announce. `
+        + 'Add mpPlugin() to the `plugins` of this project\'s config: the pool learns a run\'s files from it.',
+      )
+    }
+    const filesDone = Promise.all(files.map(file => this.whenFileDone(file.filepath)))
+    await Promise.race([filesDone, this.finished])
+    if (this.fatal) {
+      if (this.fatalReported) {
+        return undefined
+      }
+      this.fatalReported = true
+      return this.fatal
+    }
+    await filesDone
+    return undefined
+  }
+
+  /** Stops starting batches; running workers are told to skip what they have not begun. */
+  cancel(reason: string): void {
+    if (this.cancelled) {
+      return
+    }
+    this.cancelled = true
+    this.hosts.forEach(host => host.cancel(reason))
+    this.wake?.()
+  }
+
+  /** Ends every child at once. */
+  kill(): void {
+    this.cancelled = true
+    this.hosts.forEach(host => host.kill())
+    this.wake?.()
+  }
+
+  private async whenFileDone(moduleId: string): Promise<void> {
+    await this.plannedSignal.promise
+    await this.merger?.whenFileDone(moduleId)
+  }
+
+
+  private async execute(): Promise<void> {
+    try {
+      await this.prepareFiles()
+      if (this.method === 'collect') {
+        await this.collectOnly()
+        return
+      }
+      const trees = await this.collectAll()
+      const batches = this.plan(trees)
+      this.merger = new ReportMerger(this.target, trees, batches)
+      this.scheduler = new BatchScheduler(batches, this.slots.size)
+      this.plannedSignal.resolve()
+      await this.runBatches(this.scheduler, this.merger)
+    }
+    finally {
+      this.plannedSignal.resolve()
+    }
+  }
+
+  private async prepareFiles(): Promise<void> {
+    const defaultEnvironment = this.project.config.environment || 'node'
+    await Promise.all(this.specs.map(async (spec) => {
+      const docblock = await readFileDocblock(spec.moduleId, defaultEnvironment)
+      this.files.set(spec.moduleId, {
+        environment: docblock.environment as WorkerEnvironment,
+        spec: {
+          filepath: spec.moduleId,
+          fileTags: docblock.tags,
+          testLocations: spec.testLines,
+          testNamePattern: spec.testNamePattern,
+          testIds: spec.testIds,
+          testTagsFilter: spec.testTagsFilter,
+        } as FileSpecification,
+      })
+    }))
+  }
+
+  /** `vitest list`: each file collected in a fresh worker, reported straight to Vitest. */
+  private async collectOnly(): Promise<void> {
+    this.plannedSignal.resolve()
+    await Promise.all(this.specs.map(spec => this.withSlot(poolId =>
+      this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, this.target, false))))
+  }
+
+  private async collectAll(): Promise<Map<string, RunnerTestFile>> {
+    const trees = new Map<string, RunnerTestFile>()
+    const config = { ...this.project.serializedConfig, includeTaskLocation: true }
+    await Promise.all(this.specs.map(spec => this.withSlot(async (poolId) => {
+      const rpc = {
+        ...this.target,
+        onQueued: () => undefined,
+        onCollected: async (files: RunnerTestFile[]) => { files.forEach(file => trees.set(file.filepath, file)) },
+        onTaskUpdate: async () => undefined,
+        onUserConsoleLog: () => undefined,
+        onAfterSuiteRun: () => undefined,
+        onUnhandledError: () => undefined,
+      } as RuntimeRPC
+      if (this.cancelled) {
+        return
+      }
+      await this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, rpc, false, config, 'collect')
+    })))
+    if (!this.project.config.includeTaskLocation) {
+      trees.forEach(tree => stripLocations(tree))
+    }
+    return trees
+  }
+
+  private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] {
+    const analyzed: AnalyzedFile[] = []
+    const declarations: GroupDeclaration[] = []
+    for (const spec of this.specs) {
+      const tree = trees.get(spec.moduleId)
+      if (!tree) {
+        analyzed.push({ moduleId: spec.moduleId, collectFailed: true, tests: [], suiteIds: [] })
+        continue
+      }
+      const result = analyzeFile(tree as unknown as TreeFile)
+      analyzed.push(result.file)
+      declarations.push(...result.declarations)
+    }
+    const { strategies, errors } = resolveGroups(declarations, file => this.format(file))
+    if (errors.length) {
+      throw combineErrors(errors)
+    }
+    const userTestIds = new Map(this.specs.filter(spec => spec.testIds).map(spec => [spec.moduleId, spec.testIds!]))
+    for (const file of analyzed) {
+      this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
+    }
+    return planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds })
+  }
+
+  private readonly timeouts = new Map<string, Map<string, number | undefined>>()
+
+  private async runBatches(scheduler: BatchScheduler, merger: ReportMerger): Promise<void> {
+    const running = new Set<Promise<void>>()
+    while (!this.cancelled && !scheduler.isDone) {
+      const slot = this.slots.tryTake()
+      const batch = slot === undefined ? undefined : scheduler.next()
+      if (slot !== undefined && batch) {
+        const task: Promise<void> = this.runBatch(batch, slot).finally(() => {
+          this.slots.release(slot)
+          scheduler.finish(batch.id)
+          running.delete(task)
+        })
+        running.add(task)
+        continue
+      }
+      if (slot !== undefined) {
+        this.slots.putBack(slot)
+      }
+      await this.nextChange(running)
+    }
+    for (const batch of scheduler.cancel()) {
+      await merger.batchEnded(batch, CANCELLED)
+    }
+    await Promise.all(running)
+  }
+
+  /** Resolves when one of this run's batches ends, a slot frees elsewhere, or the run is cancelled. */
+  private nextChange(running: Set<Promise<void>>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const off = this.slots.onRelease(done)
+      this.wake = done
+      void Promise.race(running).finally(done)
+      function done() {
+        off()
+        resolve()
+      }
+    })
+  }
+
+  private wake: (() => void) | undefined
+
+  private async runBatch(batch: PlannedBatch, poolId: number): Promise<void> {
+    const merger = this.merger!
+    const label = describeBatch(batch)
+    const outcome = await this.runChild(
+      label,
+      poolId,
+      batch.files.map(entry => entry.moduleId),
+      batch.files,
+      merger.methodsFor(batch),
+      this.watchdogFor(batch),
+    )
+    if (outcome.kind === 'finished') {
+      if (outcome.error !== undefined) {
+        this.target.onUnhandledError(outcome.error, 'Test Run Error')
+      }
+      if (outcome.teardownError !== undefined) {
+        this.target.onUnhandledError(outcome.teardownError, 'Teardown Error')
+      }
+    }
+    await merger.batchEnded(batch, this.failureOf(outcome, label, batch))
+  }
+
+  private failureOf(outcome: ChildOutcome, label: string, batch: PlannedBatch): BatchFailure | undefined {
+    const where = `${label} [batch ${batch.id}]`
+    switch (outcome.kind) {
+      case 'finished':
+        return {
+          state: 'fail',
+          runningMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting this test's result.`,
+          pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
+        }
+      case 'cancelled':
+        return CANCELLED
+      case 'start-failed': {
+        const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`
+        return { state: 'fail', runningMessage: message, pendingMessage: message }
+      }
+      case 'crashed': {
+        const how = outcome.signal ? `was killed by ${outcome.signal}` : outcome.exitCode !== null ? `exited with code ${outcome.exitCode}` : 'exited unexpectedly'
+        const who = outcome.pid === undefined ? 'The worker process' : `The worker process (pid ${outcome.pid})`
+        return {
+          state: 'fail',
+          runningMessage: `[vitest-pool-mp] ${who} running ${where} ${how} while this test was running.`,
+          pendingMessage: `[vitest-pool-mp] Not run: ${who.charAt(0).toLowerCase()}${who.slice(1)} running ${where} ${how} before this test started.`,
+        }
+      }
+      case 'hung': {
+        const seconds = (outcome.silentForMs / 1000).toFixed(1)
+        return {
+          state: 'fail',
+          runningMessage: `[vitest-pool-mp] This test hung: the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Vitest's own timeout cannot stop code that never yields, such as a busy loop.`,
+          pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} hung on an earlier test and was killed after ${seconds} s.`,
+        }
+      }
+    }
+  }
+
+  private watchdogFor(batch: PlannedBatch): number | false {
+    const grace = this.options.watchdogGrace
+    const { testTimeout, hookTimeout } = this.project.config
+    if (grace === false) {
+      return false
+    }
+    const timeouts = [testTimeout, hookTimeout]
+    for (const entry of batch.files) {
+      const known = this.timeouts.get(entry.moduleId)
+      for (const id of batch.runnable) {
+        const timeout = known?.get(id)
+        if (timeout !== undefined) {
+          timeouts.push(timeout)
+        }
+      }
+    }
+    if (timeouts.some(timeout => !timeout)) {
+      return false
+    }
+    return Math.max(...timeouts) + grace
+  }
+
+  private async runChild(
+    label: string,
+    poolId: number,
+    moduleIds: string[],
+    entries: PlannedBatch['files'] | undefined,
+    rpc: RuntimeRPC,
+    watchdogMs: number | false,
+    config = this.project.serializedConfig,
+    method: 'run' | 'collect' = this.method,
+  ): Promise<ChildOutcome> {
+    const files = moduleIds.map((moduleId) => {
+      const prepared = this.files.get(moduleId)!
+      const entry = entries?.find(candidate => candidate.moduleId === moduleId)
+      return entry?.testIds ? { ...prepared.spec, testIds: entry.testIds } : prepared.spec
+    })
+    const environment = this.files.get(moduleIds[0]!)!.environment
+    const host = new ChildHost({
+      tinypool: this.tinypool,
+      label,
+      poolId,
+      method,
+      config,
+      environment,
+      context: {
+        files,
+        providedContext: this.project.getProvidedContext(),
+        workerId: this.nextWorkerId++,
+        environment,
+      },
+      rpc,
+      watchdogMs,
+      ...(this.store && { attachStore: this.store.attach }),
+    })
+    this.hosts.add(host)
+    try {
+      return await host.run()
+    }
+    finally {
+      this.hosts.delete(host)
+    }
+  }
+
+  private async withSlot<T>(work: (poolId: number) => Promise<T>): Promise<T> {
+    const slot = await this.slots.take()
+    try {
+      return await work(slot)
+    }
+    finally {
+      this.slots.release(slot)
+    }
+  }
+
+  private format(file: string): string {
+    return relative(this.project.config.root, file) || file
+  }
+}
+
+function stripLocations(task: { location?: unknown, tasks?: unknown[] }): void {
+  delete task.location
+  for (const child of (task.tasks ?? []) as { location?: unknown, tasks?: unknown[] }[]) {
+    stripLocations(child)
+  }
+}
+
+function errorStack(error: unknown): string {
+  return error instanceof Error ? error.stack ?? error.message : String(error)
+}
+
+function errorMessage(error: unknown): string {
+  if (error && typeof error === 'object' && 'message' in error) {
+    return String((error as { message: unknown }).message)
+  }
+  return String(error)
+}

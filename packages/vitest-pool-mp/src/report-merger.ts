@@ -1,0 +1,303 @@
+import type { PlannedBatch } from './batches.js'
+import type { Deferred } from './deferred.js'
+import { createDeferred } from './deferred.js'
+import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
+
+type Task = RunnerTestFile['tasks'][number] | RunnerTestFile
+type TaskEvent = RunnerTaskEventPack[1]
+
+/** How a batch ended when it did not report all it owned. */
+export interface BatchFailure {
+  /** `fail` for a crash or hang, `skip` for a batch that never ran (cancelled). */
+  state: 'fail' | 'skip'
+  /** For the test that was running when it happened. */
+  runningMessage: string
+  /** For the tests that never started. */
+  pendingMessage: string
+}
+
+interface SuiteState {
+  moduleId: string
+  depth: number
+  participants: Set<number>
+  results: Map<number, RunnerTaskResult | undefined>
+  prepared: boolean
+  finished: boolean
+}
+
+interface FileState {
+  tree: RunnerTestFile
+  queuedSent: boolean
+  collectedSent: boolean
+  pendingBatches: Set<number>
+  done: Deferred<void>
+}
+
+const FINAL_TEST_EVENTS = new Set<TaskEvent>(['test-finished', 'test-cancel', 'test-failed-early'])
+
+/**
+ * Vitest keeps one report per file and lets the last `onCollected` win, so a file whose tests
+ * ran in several workers must reach Vitest as if one worker ran it. The merger sends the file's
+ * collected tree once, passes on each test's events from the one batch that owns it, and holds
+ * every suite's (and the file's) result until all batches taking part in it have finished, then
+ * sends one merged result. Whatever a batch owned but never reported, because it crashed, hung
+ * or never started, is reported for it, so no result is lost. All calls into Vitest go through
+ * one queue so reporters see them in order.
+ */
+export class ReportMerger {
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly files = new Map<string, FileState>()
+  private readonly suites = new Map<string, SuiteState>()
+  private readonly tasks = new Map<string, Task>()
+  private readonly testOwner = new Map<string, number>()
+  private readonly testPrepared = new Set<string>()
+  private readonly testFinal = new Set<string>()
+  private readonly wholeFileBatches = new Set<number>()
+
+  constructor(
+    private readonly target: RuntimeRPC,
+    trees: ReadonlyMap<string, RunnerTestFile>,
+    batches: readonly PlannedBatch[],
+  ) {
+    for (const [moduleId, tree] of trees) {
+      this.files.set(moduleId, { tree, queuedSent: false, collectedSent: false, pendingBatches: new Set(), done: createDeferred() })
+      this.indexTasks(tree, moduleId, 0)
+    }
+    for (const batch of batches) {
+      for (const entry of batch.files) {
+        this.files.get(entry.moduleId)?.pendingBatches.add(batch.id)
+        if (entry.owned === 'all') {
+          this.wholeFileBatches.add(batch.id)
+          continue
+        }
+        entry.owned.forEach(id => this.testOwner.set(id, batch.id))
+      }
+      for (const suiteId of batch.suiteIds) {
+        this.suites.get(suiteId)?.participants.add(batch.id)
+      }
+    }
+  }
+
+  /** Resolves once every batch touching the file has ended and its report is complete. */
+  whenFileDone(moduleId: string): Promise<void> {
+    return this.files.get(moduleId)?.done.promise ?? Promise.resolve()
+  }
+
+  /** The RuntimeRPC a batch's worker talks to: Vitest's own, with reporting merged. */
+  methodsFor(batch: PlannedBatch): RuntimeRPC {
+    if (this.wholeFileBatches.has(batch.id)) {
+      return {
+        ...this.target,
+        onQueued: file => this.enqueue(() => this.target.onQueued(file)),
+        onCollected: files => this.enqueue(() => this.target.onCollected(files)),
+        onTaskUpdate: (packs, events) => this.enqueue(() => this.target.onTaskUpdate(packs, events)),
+      } as RuntimeRPC
+    }
+    return {
+      ...this.target,
+      onQueued: () => undefined,
+      onCollected: files => this.enqueue(async () => {
+        for (const file of files) {
+          await this.ensureCollected(file.filepath)
+        }
+      }),
+      onTaskUpdate: (packs, events) => this.enqueue(() => this.forwardUpdate(batch, packs, events)),
+    } as RuntimeRPC
+  }
+
+  /** Reports what the batch owned but did not report, and closes its share of each suite. */
+  batchEnded(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.wholeFileBatches.has(batch.id)) {
+        await this.closeBatch(batch, failure)
+      }
+      for (const entry of batch.files) {
+        const file = this.files.get(entry.moduleId)
+        if (!file) {
+          continue
+        }
+        file.pendingBatches.delete(batch.id)
+        if (file.pendingBatches.size === 0) {
+          file.done.resolve()
+        }
+      }
+    })
+  }
+
+  private enqueue<T>(call: () => T | Promise<T>): Promise<T> {
+    const next = this.queue.then(call)
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  private indexTasks(task: Task, moduleId: string, depth: number): void {
+    this.tasks.set(task.id, task)
+    if (task.type !== 'suite') {
+      return
+    }
+    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false })
+    for (const child of task.tasks) {
+      this.indexTasks(child, moduleId, depth + 1)
+    }
+  }
+
+  private async ensureCollected(moduleId: string): Promise<void> {
+    const file = this.files.get(moduleId)
+    if (!file || file.collectedSent) {
+      return
+    }
+    file.collectedSent = true
+    if (!file.queuedSent) {
+      file.queuedSent = true
+      await this.target.onQueued(file.tree)
+    }
+    await this.target.onCollected([file.tree])
+  }
+
+  private async forwardUpdate(batch: PlannedBatch, packs: RunnerTaskResultPack[], events: RunnerTaskEventPack[]): Promise<void> {
+    const outPacks: RunnerTaskResultPack[] = []
+    const outEvents: RunnerTaskEventPack[] = []
+    const packById = new Map(packs.map(pack => [pack[0], pack]))
+
+    for (const pack of packs) {
+      if (this.testOwner.get(pack[0]) === batch.id) {
+        outPacks.push(pack)
+      }
+    }
+    for (const event of events) {
+      const [id, name] = event
+      if (this.testOwner.has(id)) {
+        if (this.testOwner.get(id) !== batch.id) {
+          continue
+        }
+        if (name === 'test-prepare') {
+          this.testPrepared.add(id)
+        }
+        if (FINAL_TEST_EVENTS.has(name)) {
+          this.testFinal.add(id)
+        }
+        outEvents.push(event)
+        continue
+      }
+      const suite = this.suites.get(id)
+      if (!suite || !suite.participants.has(batch.id)) {
+        continue
+      }
+      if (name === 'suite-prepare') {
+        this.prepareSuite(id, suite, packById.get(id)?.[1], outPacks, outEvents)
+      }
+      else if (name === 'suite-finished' || name === 'suite-failed-early') {
+        this.recordSuiteResult(id, suite, batch.id, packById.get(id)?.[1], outPacks, outEvents)
+      }
+    }
+    if (outPacks.length || outEvents.length) {
+      await this.target.onTaskUpdate(outPacks, outEvents)
+    }
+  }
+
+  private prepareSuite(id: string, suite: SuiteState, result: RunnerTaskResult | undefined, outPacks: RunnerTaskResultPack[], outEvents: RunnerTaskEventPack[]): void {
+    if (suite.prepared) {
+      return
+    }
+    suite.prepared = true
+    outPacks.push([id, { state: 'run', startTime: result?.startTime ?? Date.now() }, this.tasks.get(id)?.meta ?? {}])
+    outEvents.push([id, 'suite-prepare', undefined])
+  }
+
+  private recordSuiteResult(
+    id: string,
+    suite: SuiteState,
+    batchId: number,
+    result: RunnerTaskResult | undefined,
+    outPacks: RunnerTaskResultPack[],
+    outEvents: RunnerTaskEventPack[],
+  ): void {
+    suite.results.set(batchId, result)
+    if (suite.finished || suite.results.size < suite.participants.size) {
+      return
+    }
+    suite.finished = true
+    const merged = mergeSuiteResults([...suite.results.values()])
+    outPacks.push([id, merged, this.tasks.get(id)?.meta ?? {}])
+    outEvents.push([id, suite.prepared ? 'suite-finished' : 'suite-failed-early', undefined])
+  }
+
+  private async closeBatch(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
+    const outPacks: RunnerTaskResultPack[] = []
+    const outEvents: RunnerTaskEventPack[] = []
+    for (const entry of batch.files) {
+      if (entry.owned === 'all') {
+        continue
+      }
+      const missing = entry.owned.filter(id => !this.testFinal.has(id))
+      if (missing.length === 0) {
+        continue
+      }
+      await this.ensureCollected(entry.moduleId)
+      for (const id of missing) {
+        const running = this.testPrepared.has(id)
+        const result: RunnerTaskResult = failure?.state === 'fail'
+          ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : failure.pendingMessage)] }
+          : { state: 'skip', ...(failure && { note: failure.pendingMessage }) }
+        if (!running) {
+          outEvents.push([id, 'test-prepare', undefined])
+        }
+        outPacks.push([id, result, this.tasks.get(id)?.meta ?? {}])
+        outEvents.push([id, 'test-finished', undefined])
+        this.testFinal.add(id)
+      }
+    }
+    const suiteIds = [...batch.suiteIds]
+      .filter(id => this.suites.get(id)?.results.has(batch.id) === false)
+      .sort((a, b) => this.suites.get(b)!.depth - this.suites.get(a)!.depth)
+    for (const id of suiteIds) {
+      const suite = this.suites.get(id)!
+      await this.ensureCollected(suite.moduleId)
+      this.prepareSuite(id, suite, undefined, outPacks, outEvents)
+      this.recordSuiteResult(id, suite, batch.id, { state: failure?.state === 'fail' ? 'fail' : 'skip' }, outPacks, outEvents)
+    }
+    if (outPacks.length || outEvents.length) {
+      await this.target.onTaskUpdate(outPacks, outEvents)
+    }
+  }
+}
+
+/** One suite result from the results its batches reported: fail wins, then pass, then todo, then skip. */
+export function mergeSuiteResults(results: readonly (RunnerTaskResult | undefined)[]): RunnerTaskResult {
+  const present = results.filter((result): result is RunnerTaskResult => result !== undefined)
+  const states = present.map(result => result.state)
+  const state: RunnerTaskResult['state'] = states.includes('fail')
+    ? 'fail'
+    : states.includes('pass')
+      ? 'pass'
+      : states.length > 0 && states.every(s => s === 'todo') ? 'todo' : 'skip'
+  const errors = dedupeErrors(present.flatMap(result => result.errors ?? []))
+  const timed = present.filter(result => result.startTime !== undefined)
+  const start = timed.length ? Math.min(...timed.map(result => result.startTime!)) : undefined
+  const end = timed.length ? Math.max(...timed.map(result => result.startTime! + (result.duration ?? 0))) : undefined
+  const base = present.find(result => result.state === state) ?? present[0]
+  return {
+    ...base,
+    state,
+    ...(errors.length ? { errors } : { errors: undefined }),
+    ...(start !== undefined && { startTime: start, duration: end! - start }),
+  }
+}
+
+type TaskError = NonNullable<RunnerTaskResult['errors']>[number]
+
+function dedupeErrors(errors: TaskError[]): TaskError[] {
+  const seen = new Set<string>()
+  return errors.filter((error) => {
+    const key = `${error.name}\0${error.message}\0${error.stack}`
+    if (seen.has(key)) {
+      return false
+    }
+    seen.add(key)
+    return true
+  })
+}
+
+function workerError(message: string): TaskError {
+  return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}` } as TaskError
+}

@@ -1,0 +1,63 @@
+import type { PlannedBatch } from './batches.js'
+import { sameIsolatedGroup } from './batches.js'
+import { isIsolated } from './strategy.js'
+
+/**
+ * Picks which planned batch starts next. Pure: no processes, no timers.
+ *
+ * Rules, checked in this order by `next()`:
+ * 1. Nothing starts after `cancel()`, or while `limit` batches run.
+ * 2. Batches start in plan order (isolated_serial, isolated_free, serial, free).
+ * 3. An isolated batch starts only when nothing runs but batches of its own isolated group,
+ *    so an isolated group waits for zero running workers before it starts.
+ * 4. While an isolated batch runs, only batches of the same isolated group may start,
+ *    so the next batch after an isolated group waits for zero running workers too.
+ */
+export class BatchScheduler {
+  private readonly pending: PlannedBatch[]
+  private readonly running = new Map<number, PlannedBatch>()
+  private cancelled = false
+
+  constructor(batches: readonly PlannedBatch[], private readonly limit: number) {
+    this.pending = [...batches]
+  }
+
+  /** The batch to start now, marked running; `undefined` when none may start yet. */
+  next(): PlannedBatch | undefined {
+    if (this.cancelled || this.running.size >= this.limit) {
+      return undefined
+    }
+    const head = this.pending[0]
+    if (!head) {
+      return undefined
+    }
+    const running = [...this.running.values()]
+    const blocked = isIsolated(head.strategy)
+      ? running.some(other => !sameIsolatedGroup(head, other))
+      : running.some(other => isIsolated(other.strategy))
+    if (blocked) {
+      return undefined
+    }
+    this.pending.shift()
+    this.running.set(head.id, head)
+    return head
+  }
+
+  finish(batchId: number): void {
+    this.running.delete(batchId)
+  }
+
+  /** Stops all further starts; returns the batches that will never start. */
+  cancel(): PlannedBatch[] {
+    this.cancelled = true
+    return this.pending.splice(0)
+  }
+
+  get runningCount(): number {
+    return this.running.size
+  }
+
+  get isDone(): boolean {
+    return this.pending.length === 0 && this.running.size === 0
+  }
+}

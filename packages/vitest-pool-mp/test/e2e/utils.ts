@@ -1,0 +1,114 @@
+import type { TestRecord } from '../fixtures/_shared/record'
+import type { JsonTestResults, TestUserConfig, Vitest } from 'vitest/node'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Writable } from 'node:stream'
+import { startVitest } from 'vitest/node'
+
+export const FIXTURES = resolve(import.meta.dirname, '../fixtures')
+
+export interface FixtureRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+  /** The JSON reporter's report (always written, besides the reporters asked for). */
+  json: JsonTestResults | undefined
+  /** What the fixtures recorded with `record()`, ordered by begin time. */
+  records: TestRecord[]
+  vitest: Vitest | undefined
+}
+
+export interface FixtureOptions {
+  /** CLI-style options, e.g. `{ maxWorkers: 2, reporters: ['verbose'] }`. */
+  config?: TestUserConfig
+  /** File filters, as given on the command line. */
+  filters?: string[]
+  /** Keep Vitest open (watch mode tests); the caller closes it. */
+  keepOpen?: boolean
+}
+
+class Capture extends Writable {
+  text = ''
+  override _write(chunk: Buffer, _encoding: string, callback: () => void): void {
+    this.text += chunk.toString()
+    callback()
+  }
+}
+
+/** Runs Vitest programmatically on `fixtures/<name>`, the way a user runs `vitest run` there. */
+export async function runFixture(name: string, options: FixtureOptions = {}): Promise<FixtureRun> {
+  const root = join(FIXTURES, name)
+  const recordsDir = mkdtempSync(join(tmpdir(), 'mp-records-'))
+  const jsonFile = join(recordsDir, 'report.json')
+  const stdout = new Capture()
+  const stderr = new Capture()
+  const previousExitCode = process.exitCode
+  const userReporters = options.config?.reporters
+  const reporters = [
+    ...(userReporters === undefined ? ['default'] : Array.isArray(userReporters) ? userReporters : [userReporters]),
+    ['json', { outputFile: jsonFile }],
+  ]
+  let vitest: Vitest | undefined
+  try {
+    vitest = await startVitest('test', options.filters ?? [], {
+      root,
+      watch: false,
+      ...options.config,
+      reporters: reporters as TestUserConfig['reporters'],
+      env: { ...options.config?.env, MP_RECORDS_DIR: recordsDir, FORCE_COLOR: '0', NO_COLOR: '1' },
+    }, {}, { stdout, stderr })
+  }
+  catch (error) {
+    stderr.text += `\n${error instanceof Error ? error.stack : String(error)}`
+  }
+  if (vitest && !options.keepOpen) {
+    await vitest.close()
+  }
+  const exitCode = Number(process.exitCode ?? 0)
+  process.exitCode = previousExitCode
+  const records = readRecords(recordsDir)
+  let json: JsonTestResults | undefined
+  try {
+    json = JSON.parse(readFileSync(jsonFile, 'utf-8'))
+  }
+  catch {}
+  rmSync(recordsDir, { recursive: true, force: true })
+  return { exitCode, stdout: stdout.text, stderr: stderr.text, json, records, vitest }
+}
+
+function readRecords(dir: string): TestRecord[] {
+  return readdirSync(dir)
+    .filter(file => file.endsWith('.jsonl'))
+    .flatMap(file => readFileSync(join(dir, file), 'utf-8').trim().split('\n').filter(Boolean).map(line => JSON.parse(line) as TestRecord))
+    .sort((a, b) => a.begin - b.begin)
+}
+
+/** The largest number of recorded tests that were running at the same instant. */
+export function maxOverlap(records: readonly TestRecord[]): number {
+  const edges = records.flatMap(r => [{ at: r.begin, delta: 1 }, { at: r.end, delta: -1 }])
+    .sort((a, b) => a.at - b.at || a.delta - b.delta)
+  let running = 0
+  let max = 0
+  for (const edge of edges) {
+    running += edge.delta
+    max = Math.max(max, running)
+  }
+  return max
+}
+
+/** Whether two recorded intervals overlap in time. */
+export function overlaps(a: TestRecord, b: TestRecord): boolean {
+  return a.begin < b.end && b.begin < a.end
+}
+
+/** name → status, from the JSON report. */
+export function statuses(json: JsonTestResults | undefined): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const file of json?.testResults ?? []) {
+    for (const test of file.assertionResults) {
+      result[test.fullName] = test.status
+    }
+  }
+  return result
+}

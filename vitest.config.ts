@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config'
+// Vitest 4+ no longer reads vitest.workspace.ts: it is a plain module listing the projects, imported here.
+import { projects } from './vitest.workspace'
+
+export default defineConfig({
+  test: {
+    projects,
+  },
+})
