@@ -380,7 +380,7 @@ export class ProjectRun {
       },
       rpc,
       watchdogMs,
-      ...(this.store && { attachStore: this.store.attach }),
+      ...(this.store && { attachStore: (child: ChildConnection) => this.store!.attach(child) }),
     })
     this.hosts.add(host)
     try {
