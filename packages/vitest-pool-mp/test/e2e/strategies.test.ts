@@ -1,23 +1,214 @@
-import { expect, test } from 'vitest'
-import { maxOverlap, overlaps, runFixture } from './utils'
+import type { TestRecord } from '../fixtures/_shared/record'
+import type { FixtureRun } from './utils'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { maxOverlap, overlaps, runFixture, statuses } from './utils'
 
-test('strategies: evidence from pids and begin/end', async () => {
-  const run = await runFixture('strategies')
+// Evidence comes from what the fixtures record: which process ran a test (pid), its VITEST_POOL_ID,
+// and when its body began and ended. Never from how long anything took.
+
+/** Records of test bodies; `module:N` and `beforeAll:N` records count how often file code ran. */
+function testRecords(run: FixtureRun): TestRecord[] {
+  return run.records.filter(r => !r.name.includes(':'))
+}
+
+function named(run: FixtureRun, names: readonly string[]): TestRecord[] {
+  return names.map((name) => {
+    const found = run.records.filter(r => r.name === name)
+    expect(found, `one record named "${name}"`).toHaveLength(1)
+    return found[0]!
+  })
+}
+
+function pids(records: readonly TestRecord[]): Set<number> {
+  return new Set(records.map(r => r.pid))
+}
+
+/** The span of time from the first begin to the last end of some records. */
+function span(records: readonly TestRecord[]): TestRecord {
+  return {
+    name: records.map(r => r.name).join(', '),
+    pid: -1,
+    poolId: undefined,
+    begin: Math.min(...records.map(r => r.begin)),
+    end: Math.max(...records.map(r => r.end)),
+  }
+}
+
+function expectInOrderInOneProcess(records: readonly TestRecord[]): void {
+  expect(pids(records).size).toBe(1)
+  for (let i = 1; i < records.length; i++) {
+    expect(records[i - 1]!.end, `${records[i - 1]!.name} ends before ${records[i]!.name} begins`).toBeLessThanOrEqual(records[i]!.begin)
+  }
+}
+
+function expectNothingElseOverlaps(run: FixtureRun, group: readonly TestRecord[]): void {
+  const window = span(group)
+  const others = testRecords(run).filter(r => !group.includes(r))
+  expect(others.filter(r => overlaps(r, window)).map(r => r.name)).toEqual([])
+}
+
+const FREE = ['free 1', 'free 2', 'free 3', 'free 4']
+const UNGROUPED = ['ungrouped 1', 'ungrouped 2', 'ungrouped 3', 'ungrouped 4', 'ungrouped 5', 'ungrouped 6']
+const SPAN = ['span 1', 'span 2', 'span 3', 'span 4']
+const ISO_SERIAL = ['iso-serial 1', 'iso-serial 2', 'iso-serial 3']
+const ISO_FREE = ['iso-free 1', 'iso-free 2', 'iso-free 3']
+
+// Six files, two or three workers: more files than workers, so Vitest alone would not hand the
+// pool the last file (the second half of "Span") while the first is still running.
+describe.each([2, 3])('strategies fixture, maxWorkers %i', (maxWorkers) => {
+  let run: FixtureRun
+
+  beforeAll(async () => {
+    run = await runFixture('strategies', { config: { maxWorkers } })
+  })
+
+  test('the run passes and records every test once', () => {
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(run.json?.numPassedTests).toBe(20)
+    expect(testRecords(run).map(r => r.name).sort()).toEqual([...FREE, ...UNGROUPED, ...SPAN, ...ISO_SERIAL, ...ISO_FREE].sort())
+  })
+
+  test('free tests, grouped or not, never share a process', () => {
+    const free = named(run, [...FREE, ...UNGROUPED, ...ISO_FREE])
+    expect(pids(free).size).toBe(free.length)
+    const sharing = testRecords(run).filter(r => !free.includes(r) && pids(free).has(r.pid))
+    expect(sharing.map(r => r.name)).toEqual([])
+  })
+
+  test('a serial group runs in one process, in file order, from the first file to the last', () => {
+    const group = named(run, SPAN)
+    expectInOrderInOneProcess(group)
+    const others = testRecords(run).filter(r => !group.includes(r))
+    expect(others.filter(r => r.pid === group[0]!.pid)).toEqual([])
+  })
+
+  test('an isolated_serial group runs in one process, in order, with nothing else running', () => {
+    const group = named(run, ISO_SERIAL)
+    expectInOrderInOneProcess(group)
+    expectNothingElseOverlaps(run, group)
+  })
+
+  test('nothing overlaps an isolated_free group, whose own tests run in parallel', () => {
+    const group = named(run, ISO_FREE)
+    expect(pids(group).size).toBe(group.length)
+    expectNothingElseOverlaps(run, group)
+    expect(maxOverlap(group)).toBeGreaterThanOrEqual(2)
+  })
+
+  test('groups start in order: isolated_serial, then isolated_free, then the rest', () => {
+    const isoSerial = span(named(run, ISO_SERIAL))
+    const isoFree = span(named(run, ISO_FREE))
+    const rest = span(named(run, [...SPAN, ...FREE, ...UNGROUPED]))
+    expect(isoSerial.end).toBeLessThanOrEqual(isoFree.begin)
+    expect(isoFree.end).toBeLessThanOrEqual(rest.begin)
+  })
+
+  test(`at least two tests overlap, never more than ${maxWorkers}`, () => {
+    expect(maxOverlap(testRecords(run))).toBeGreaterThanOrEqual(2)
+    expect(maxOverlap(testRecords(run))).toBeLessThanOrEqual(maxWorkers)
+  })
+
+  test('each worker slot has its own VITEST_POOL_ID', () => {
+    const records = testRecords(run)
+    const valid = Array.from({ length: maxWorkers }, (_, i) => String(i + 1))
+    for (const r of records) {
+      expect(valid).toContain(r.poolId)
+    }
+    for (const a of records) {
+      for (const b of records) {
+        if (a !== b && overlaps(a, b)) {
+          expect(a.poolId, `${a.name} and ${b.name} run at once`).not.toBe(b.poolId)
+        }
+      }
+    }
+  })
+
+  test('every worker is fresh: module code and beforeAll run again in each', () => {
+    const byFile: Record<string, string[]> = {
+      1: ['span 1', 'span 2', 'free 1', 'free 2', 'ungrouped 1'],
+      2: [...ISO_SERIAL, 'ungrouped 2'],
+      3: ISO_FREE,
+      4: ['free 3', 'free 4', 'ungrouped 3'],
+      5: ['ungrouped 4', 'ungrouped 5'],
+      6: ['span 3', 'span 4', 'ungrouped 6'],
+    }
+    for (const [file, names] of Object.entries(byFile)) {
+      const workers = pids(named(run, names))
+      for (const kind of ['module', 'beforeAll']) {
+        const ran = run.records.filter(r => r.name === `${kind}:${file}` && workers.has(r.pid))
+        expect(ran.map(r => r.pid).sort(), `${kind} code of file ${file}: once in each of its workers`).toEqual([...workers].sort())
+      }
+    }
+  })
+})
+
+test('ungrouped: \'file\' runs each file\'s ungrouped tests in one process', async () => {
+  const run = await runFixture('strategies-ungrouped-file')
   expect(run.stderr).toBe('')
   expect(run.exitCode).toBe(0)
-  const byName = new Map(run.records.map(r => [r.name, r]))
-  const free = ['free 1', 'free 2', 'free 3', 'ungrouped'].map(n => byName.get(n)!)
-  expect(new Set(free.map(r => r.pid)).size).toBe(4)
-  const serial = ['serial a1', 'serial a2', 'serial z1'].map(n => byName.get(n)!)
-  expect(new Set(serial.map(r => r.pid)).size).toBe(1)
-  expect(serial[0]!.end).toBeLessThanOrEqual(serial[1]!.begin)
-  expect(serial[1]!.end).toBeLessThanOrEqual(serial[2]!.begin)
-  const iso = ['iso 1', 'iso 2'].map(n => byName.get(n)!)
-  for (const other of run.records.filter(r => !r.name.startsWith('iso'))) {
-    for (const i of iso) {
-      expect(overlaps(i, other)).toBe(false)
-    }
-  }
-  expect(maxOverlap(run.records)).toBeGreaterThanOrEqual(2)
-  expect(maxOverlap(run.records)).toBeLessThanOrEqual(3)
+  const a = named(run, ['a ungrouped 1', 'a ungrouped 2', 'a ungrouped 3'])
+  const b = named(run, ['b ungrouped 1', 'b ungrouped 2'])
+  const free = named(run, ['a free 1', 'a free 2'])
+  expectInOrderInOneProcess(a)
+  expectInOrderInOneProcess(b)
+  expect(pids([...a, ...b, ...free]).size).toBe(4)
+})
+
+describe('the four ways to declare a group', () => {
+  let run: FixtureRun
+
+  beforeAll(async () => {
+    run = await runFixture('strategies-declare')
+  })
+
+  test('the run passes', () => {
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(run.json?.numPassedTests).toBe(14)
+  })
+
+  test('describe.mpGroup on Vitest\'s own describe', () => {
+    expectInOrderInOneProcess(named(run, ['via-vitest 1', 'via-vitest 2']))
+  })
+
+  test('the object form, with and without a strategy', () => {
+    expectInOrderInOneProcess(named(run, ['object 1', 'object 2']))
+    expect(pids(named(run, ['object-default 1', 'object-default 2'])).size).toBe(2)
+  })
+
+  test('describe(title, mpGroup(name)) and test(title, mpGroup(name)) join a group, taking its first strategy', () => {
+    const joined = named(run, ['joined 1', 'joined 2', 'joined 3'])
+    expectInOrderInOneProcess(joined)
+    const elsewhere = named(run, ['joined 4'])
+    const group = [...joined, ...elsewhere]
+    expect(pids(group).size).toBe(1)
+    expectNothingElseOverlaps(run, group)
+    expectInOrderInOneProcess(named(run, ['single 1', 'single 2']))
+  })
+
+  test('describe.mpGroup titles the suite with the group; mpGroup() keeps the title given', () => {
+    const names = Object.keys(statuses(run.json))
+    expect(names).toContain('Joined joined 1')
+    expect(names).toContain('A suite with its own title joined 2')
+    expect(names).toContain('joined 3')
+    expect(names).toContain('Object object 1')
+  })
+})
+
+test('pool: \'mp\' given from outside the config, as `vitest --pool=mp` does', async () => {
+  const run = await runFixture('strategies-cli-pool', { config: { pool: 'mp' } })
+  expect(run.stderr).toBe('')
+  expect(run.exitCode).toBe(0)
+  const serial = named(run, ['serial 1', 'serial 2'])
+  expectInOrderInOneProcess(serial)
+  expect(pids(named(run, ['serial 1', 'free 1', 'free 2'])).size).toBe(3)
+})
+
+test('pool: mpPool(options) in the config', async () => {
+  const run = await runFixture('strategies-pool-object')
+  expect(run.stderr).toBe('')
+  expect(run.exitCode).toBe(0)
+  expectInOrderInOneProcess(named(run, ['ungrouped 1', 'ungrouped 2']))
+  expect(pids(named(run, ['ungrouped 1', 'free 1', 'free 2'])).size).toBe(3)
 })
