@@ -236,7 +236,39 @@ describe('planBatches invariants over generated inputs', () => {
     return { files, strategies, userTestIds, ungrouped: random() < 0.5 ? 'free' as const : 'file' as const }
   }
 
-  test.each(Array.from({ length: 40 }, (_, seed) => seed + 1))('seed %i: every test owned once, every file hosted once, every runnable test run once', (seed) => {
+  const seeds = Array.from({ length: 40 }, (_, seed) => seed + 1)
+
+  test('the generated inputs reach every interesting case', () => {
+    const seen = new Set<string>()
+    for (const seed of seeds) {
+      const { files, strategies, userTestIds, ungrouped } = generate(seed)
+      const batches = planBatches(files, strategies, { ungrouped, userTestIds })
+      if (batches.some(batch => batch.files.some(entry => entry.owned === 'all'))) {
+        seen.add('whole-file batch')
+      }
+      if (batches.some(batch => batch.files.length > 1)) {
+        seen.add('batch spanning files')
+      }
+      if (batches.some(batch => batch.files.some(entry => entry.owned !== 'all' && entry.owned.length > entry.testIds!.length))) {
+        seen.add('non-runnable test kept out by the user filter')
+      }
+      if (batches.some(batch => batch.strategy === 'isolated_free') && batches.some(batch => batch.strategy === 'isolated_serial')) {
+        seen.add('both isolated strategies')
+      }
+      if (ungrouped === 'file' && batches.some(batch => batch.group === null && batch.runnable.length > 1)) {
+        seen.add('ungrouped: file sharing')
+      }
+    }
+    expect([...seen].sort()).toEqual([
+      'batch spanning files',
+      'both isolated strategies',
+      'non-runnable test kept out by the user filter',
+      'ungrouped: file sharing',
+      'whole-file batch',
+    ])
+  })
+
+  test.each(seeds)('seed %i: every test owned once, every file hosted once, every runnable test run once', (seed) => {
     const { files, strategies, userTestIds, ungrouped } = generate(seed)
     const batches = planBatches(files, strategies, { ungrouped, userTestIds })
 
