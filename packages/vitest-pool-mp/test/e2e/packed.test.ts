@@ -1,0 +1,109 @@
+// What a new user sees: the packed tarball, installed with npm into a fresh project next to the
+// Vitest version running this suite, then `npx vitest run` there.
+import type { SpawnSyncReturns } from 'node:child_process'
+import type { JsonTestResults } from 'vitest/node'
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join, resolve } from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { version as vitestVersion } from 'vitest/node'
+
+const PACKAGE_ROOT = resolve(import.meta.dirname, '../..')
+const TEMPLATE = resolve(import.meta.dirname, '../packed/project')
+const PNPM = ['-y', 'pnpm@10.34.9']
+const INSTALL_TIMEOUT = 600_000
+const RUN_TIMEOUT = 180_000
+
+/** This run's own variables, which a user's shell would not have: Vitest's and npm's script context. */
+const INHERITED_NOISE = /^(?:VITEST|npm_lifecycle_|npm_package_|npm_command$|npm_execpath$|npm_node_execpath$|npm_config_local_prefix$)/
+
+/** The same Node that runs this suite comes first on PATH, so `npx` runs the project with it. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!INHERITED_NOISE.test(key)) {
+      env[key] = value
+    }
+  }
+  return { ...env, PATH: [dirname(process.execPath), process.env.PATH].join(delimiter), FORCE_COLOR: '0', NO_COLOR: '1', ...extra }
+}
+
+function run(command: string, args: string[], cwd: string, timeout: number, env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  const result = spawnSync(command, args, { cwd, env: childEnv(env), encoding: 'utf-8', timeout, stdio: ['ignore', 'pipe', 'pipe'] })
+  if (result.error) {
+    throw new Error(`[vitest-pool-mp] ${command} ${args.join(' ')} in ${cwd} did not finish: ${result.error.message}`, { cause: result.error })
+  }
+  return result
+}
+
+function mustRun(command: string, args: string[], cwd: string, timeout: number): void {
+  const result = run(command, args, cwd, timeout)
+  if (result.status !== 0) {
+    throw new Error(`[vitest-pool-mp] ${command} ${args.join(' ')} in ${cwd} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`)
+  }
+}
+
+let work: string
+let project: string
+let runs = 0
+
+beforeAll(() => {
+  if (!existsSync(join(PACKAGE_ROOT, 'dist/index.js'))) {
+    throw new Error('[vitest-pool-mp] dist/ is missing: build the package first (npm test does).')
+  }
+  work = mkdtempSync(join(tmpdir(), 'mp-packed-'))
+  mustRun('npx', [...PNPM, 'pack', '--pack-destination', work], PACKAGE_ROOT, INSTALL_TIMEOUT)
+  const tarball = readdirSync(work).find(file => file.endsWith('.tgz'))
+  if (!tarball) {
+    throw new Error(`[vitest-pool-mp] pnpm pack left no tarball in ${work}.`)
+  }
+  project = join(work, 'project')
+  cpSync(TEMPLATE, project, { recursive: true })
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify({
+    name: 'packed-install-check',
+    private: true,
+    type: 'module',
+    devDependencies: { 'vitest': vitestVersion, 'vitest-pool-mp': `file:${join(work, tarball)}` },
+  }, null, 2)}\n`)
+  mustRun('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project, INSTALL_TIMEOUT)
+}, INSTALL_TIMEOUT)
+
+afterAll(() => {
+  if (work) {
+    rmSync(work, { recursive: true, force: true })
+  }
+})
+
+interface Note { name: string, pid: number }
+
+test('packed install: pool \'mp\' in the config', () => {
+  expectGroupsRun(['vitest', 'run'])
+}, RUN_TIMEOUT)
+
+test('packed install: --pool=mp on the command line, no pool in the config', () => {
+  expectGroupsRun(['vitest', 'run', '--config', 'vitest.cli.config.ts', '--pool=mp'])
+}, RUN_TIMEOUT)
+
+/** Runs `npx <args>` in the project; the serial group shares one process, each free test has its own. */
+function expectGroupsRun(args: string[]): void {
+  const records = join(work, `records-${++runs}.jsonl`)
+  const report = join(work, `report-${runs}.json`)
+  const result = run('npx', [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT, { MP_PACKED_RECORDS: records })
+  const output = `${result.stdout}\n${result.stderr}`
+
+  expect(result.status, output).toBe(0)
+  expect(result.stdout).toContain(`v${vitestVersion}`)
+  const json = JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults
+  expect(json.numFailedTests, output).toBe(0)
+  expect(json.numPassedTests, output).toBe(5)
+
+  const pids = new Map(readFileSync(records, 'utf-8').trim().split('\n').map((line) => {
+    const note = JSON.parse(line) as Note
+    return [note.name, note.pid]
+  }))
+  expect([...pids.keys()].sort()).toEqual(['free 1', 'free 2', 'free 3', 'serial 1', 'serial 2'])
+  expect(pids.get('serial 1')).toBe(pids.get('serial 2'))
+  const processes = new Set(['free 1', 'free 2', 'free 3', 'serial 1'].map(name => pids.get(name)))
+  expect(processes.size, 'each free test and the serial group in a process of its own').toBe(4)
+}
