@@ -5,6 +5,7 @@ import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vite
 import { availableParallelism } from 'node:os'
 import { ProjectRun } from './project-run.js'
 import { SlotPool } from './slot-pool.js'
+import { StoreServer } from './store/store-server.js'
 
 const coordinators = new WeakMap<Vitest, RunCoordinator>()
 
@@ -22,7 +23,8 @@ export class RunCoordinator {
   private readonly tinypools = new Map<TestProject, Tinypool>()
   private slots: SlotPool | undefined
   private announced = false
-  store: StoreAttacher | undefined
+  /** The shared-state store of the current run: every run starts with an empty one. */
+  store: StoreAttacher | undefined = new StoreServer()
 
   private constructor(private readonly vitest: Vitest) {
     vitest.onCancel(reason => this.runs.forEach(run => run.cancel(String(reason))))
@@ -84,6 +86,7 @@ export class RunCoordinator {
     this.specs = specs
     this.announced = true
     this.slots = new SlotPool(this.maxWorkers())
+    this.store = new StoreServer()
   }
 
   /** The user's `maxWorkers`, resolved the way Vitest resolves it. */

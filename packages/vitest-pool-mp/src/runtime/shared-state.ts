@@ -1,0 +1,93 @@
+import type { MpLock, MpMessageBoard, StoreClient, TrailCallback } from '../store/store-client.js'
+import type { Caller, TrailPhase } from '../store/store-rpc.js'
+import { relative } from 'node:path'
+import { expect } from 'vitest'
+import { getStoreChannel } from '../child/store-channel.js'
+import { ERROR_PREFIX } from '../errors.js'
+import { createLocalChannel } from '../store/local-channel.js'
+import { createStoreClient } from '../store/store-client.js'
+
+export type { LockOptions, MpLock, MpMessageBoard, MpTrail, TrailCallback } from '../store/store-client.js'
+export type { TrailPhase } from '../store/store-rpc.js'
+
+const CLIENT_KEY = Symbol.for('vitest-pool-mp.store-client')
+type WithClient = typeof globalThis & {
+  [CLIENT_KEY]?: StoreClient
+  __vitest_worker__?: { config?: { maxWorkers?: number } }
+}
+
+/** One client per process, whichever copy of this module asks: in an mp worker it reaches the run's store. */
+function client(): StoreClient {
+  const global = globalThis as WithClient
+  if (!global[CLIENT_KEY]) {
+    const channel = getStoreChannel()
+    if (!channel) {
+      warnIfNotShared(global.__vitest_worker__?.config?.maxWorkers)
+    }
+    global[CLIENT_KEY] = createStoreClient(channel ?? createLocalChannel(), currentCaller)
+  }
+  return global[CLIENT_KEY]
+}
+
+function warnIfNotShared(maxWorkers: number | undefined): void {
+  if (maxWorkers !== undefined && maxWorkers > 1) {
+    console.warn(
+      `${ERROR_PREFIX} mpLock, mpMessageBoard and mpTrail are used outside the mp pool, with up to ${maxWorkers} workers: `
+      + 'each worker has its own store, so nothing is shared between them. Run with `pool: \'mp\'` (and mpPlugin()) to share them, or set maxWorkers to 1.',
+    )
+  }
+}
+
+function currentCaller(): Caller {
+  const { currentTestName, testPath } = expect.getState()
+  if (!currentTestName) {
+    return {}
+  }
+  return { test: testPath ? `${relative(process.cwd(), testPath)} > ${currentTestName}` : currentTestName }
+}
+
+/**
+ * A lock shared by every worker of the run (pytest-mp's `mp_lock`); `mpLock('db')` is a named lock,
+ * independent of the others. Not re-entrant; waiters are served first come, first served; whatever a
+ * worker holds is released when its batch ends, however it ends.
+ *
+ * @example
+ * const lock = mpLock()
+ * await lock.runExclusive(async () => { await migrate() })
+ * await mpLock('db').acquire({ timeout: 5_000 })   // the error names the holder's test and pid
+ */
+export function mpLock(name?: string): MpLock {
+  return client().lock(name)
+}
+
+/**
+ * The run's shared dictionary (pytest-mp's `mp_message_board`). Values are structured-clone copies:
+ * changing a value you got never changes the board.
+ *
+ * @example
+ * const board = mpMessageBoard()
+ * await board.set('url', server.url)
+ * await board.update('hits', (n = 0) => n + 1)   // atomic, no lock needed
+ */
+export function mpMessageBoard(): MpMessageBoard {
+  return client().board
+}
+
+/**
+ * Runs `callback` while holding trail `name` (and only it), with pytest-mp's consumer counting:
+ * `'start'` (the default) passes `first = true` to the consumer that finds no active consumer,
+ * `'finish'` passes `last = true` to the one that leaves none. Consumers of a worker that ends stop
+ * counting. Resolves to the callback's value.
+ *
+ * @example
+ * await mpTrail('Db', 'start', async (first) => { if (first) await createDb() })
+ * // ... the test ...
+ * await mpTrail('Db', 'finish', async (last) => { if (last) await dropDb() })
+ */
+export function mpTrail<T>(name: string, callback: TrailCallback<T>): Promise<T>
+export function mpTrail<T>(name: string, phase: TrailPhase, callback: TrailCallback<T>): Promise<T>
+export function mpTrail<T>(name: string, phaseOrCallback: TrailPhase | TrailCallback<T>, callback?: TrailCallback<T>): Promise<T> {
+  return callback === undefined && typeof phaseOrCallback === 'function'
+    ? client().trail(name, phaseOrCallback)
+    : client().trail(name, phaseOrCallback as TrailPhase, callback as TrailCallback<T>)
+}

@@ -1,0 +1,176 @@
+import type { BirpcReturn } from 'birpc'
+import type { StoreChannel } from '../child/store-channel.js'
+import type { Caller, StoreClientFunctions, StoreServerFunctions, TrailPhase } from './store-rpc.js'
+import { createBirpc } from 'birpc'
+import { MpError } from '../errors.js'
+import { checkBoardKey, checkBoardValue } from './board-value.js'
+import { RUN_LOCK } from './store-rpc.js'
+
+/** Options of `acquire` and `runExclusive`. */
+export interface LockOptions {
+  /**
+   * Give up after this many milliseconds; the error names the test and process holding the lock.
+   * @default undefined (wait as long as the test's own timeout allows)
+   */
+  timeout?: number
+}
+
+/** A lock shared by every worker of the run. Not re-entrant; waiters are served first come, first served. */
+export interface MpLock {
+  /** The lock's name; `mp_lock` for the run-wide lock. */
+  readonly name: string
+  /** Resolves once this worker holds the lock. Rejects if it already does, or on timeout. */
+  acquire: (options?: LockOptions) => Promise<void>
+  /** Releases the lock; rejects unless this worker holds it. */
+  release: () => Promise<void>
+  /** Acquires, runs `fn`, releases even when `fn` throws; resolves to what `fn` returns. */
+  runExclusive: <T>(fn: () => T | Promise<T>, options?: LockOptions) => Promise<T>
+}
+
+/**
+ * A dictionary shared by every worker of the run. Values are copies (structured clone): what you
+ * get is yours, and changing it never changes the board; write it back with `set` or `update`.
+ */
+export interface MpMessageBoard {
+  /** A copy of the value under `key`, or `undefined`. */
+  get: <T = unknown>(key: string) => Promise<T | undefined>
+  /** Stores a copy of `value`; refuses values structured clone cannot copy, or over 64 MiB. */
+  set: (key: string, value: unknown) => Promise<void>
+  has: (key: string) => Promise<boolean>
+  /** Removes `key`; resolves to whether it was there. */
+  delete: (key: string) => Promise<boolean>
+  keys: () => Promise<string[]>
+  /**
+   * Atomic read-modify-write: no other worker writes `key` between the read and the write, without
+   * taking any lock yourself. If `fn` throws, nothing is written. Resolves to the value written.
+   */
+  update: <T = unknown>(key: string, fn: (current: T | undefined) => T | Promise<T>) => Promise<T>
+}
+
+/** The callback of a trail: `flag` is `first` for 'start', `last` for 'finish'. */
+export type TrailCallback<T> = (flag: boolean) => T | Promise<T>
+
+/** `mpTrail(name, phase?, callback)`: see the runtime's `mpTrail`. */
+export interface MpTrail {
+  <T>(name: string, callback: TrailCallback<T>): Promise<T>
+  <T>(name: string, phase: TrailPhase, callback: TrailCallback<T>): Promise<T>
+}
+
+/** The three primitives over one connection to the store. */
+export interface StoreClient {
+  lock: (name?: string) => MpLock
+  board: MpMessageBoard
+  trail: MpTrail
+}
+
+type StoreRpc = BirpcReturn<StoreServerFunctions, StoreClientFunctions>
+
+/**
+ * The worker's side of the store. `caller` names the running test, for other workers' errors.
+ * Errors from the store are rethrown here, with this worker's stack.
+ */
+export function createStoreClient(channel: StoreChannel, caller: () => Caller = () => ({})): StoreClient {
+  const rpc: StoreRpc = createBirpc<StoreServerFunctions, StoreClientFunctions>({}, {
+    post: data => channel.post(data),
+    on: listener => channel.on(listener),
+    off: listener => channel.off(listener),
+    timeout: -1,
+  })
+  const call = async <T>(request: () => Promise<T>): Promise<T> => {
+    try {
+      return await request()
+    }
+    catch (error) {
+      throw localError(error)
+    }
+  }
+
+  const lock = (name: string = RUN_LOCK): MpLock => {
+    const acquire = (options: LockOptions = {}) => call(() => rpc.acquire(name, caller(), options.timeout))
+    const release = () => call(() => rpc.release(name))
+    return {
+      name,
+      acquire,
+      release,
+      async runExclusive(fn, options) {
+        await acquire(options)
+        try {
+          return await fn()
+        }
+        finally {
+          await release()
+        }
+      },
+    }
+  }
+
+  const board: MpMessageBoard = {
+    get: <T>(key: string) => {
+      checkBoardKey('board.get', key)
+      return call(() => rpc.get(key)) as Promise<T | undefined>
+    },
+    async set(key, value) {
+      checkBoardKey('board.set', key)
+      checkBoardValue('board.set', key, value)
+      await call(() => rpc.set(key, value, caller()))
+    },
+    has: (key) => {
+      checkBoardKey('board.has', key)
+      return call(() => rpc.has(key))
+    },
+    delete: (key) => {
+      checkBoardKey('board.delete', key)
+      return call(() => rpc.delete(key, caller()))
+    },
+    keys: () => call(() => rpc.keys()),
+    async update<T>(key: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
+      checkBoardKey('board.update', key)
+      const current = await call(() => rpc.beginUpdate(key, caller())) as T | undefined
+      let next: T
+      try {
+        next = await fn(current)
+        checkBoardValue('board.update', key, next)
+      }
+      catch (error) {
+        await call(() => rpc.endUpdate(key))
+        throw error
+      }
+      await call(() => rpc.endUpdate(key, { value: next }))
+      return next
+    },
+  }
+
+  async function trail<T>(name: string, phaseOrCallback: TrailPhase | TrailCallback<T>, maybeCallback?: TrailCallback<T>): Promise<T> {
+    const phase = typeof phaseOrCallback === 'function' ? 'start' : phaseOrCallback
+    const callback = typeof phaseOrCallback === 'function' ? phaseOrCallback : maybeCallback
+    if (phase !== 'start' && phase !== 'finish') {
+      throw new MpError(`mpTrail("${name}", "${String(phase)}"): the phase must be "start" or "finish".`)
+    }
+    if (typeof callback !== 'function') {
+      throw new MpError(`mpTrail("${name}", "${phase}") needs a callback as its last argument.`)
+    }
+    const flag = await call(() => rpc.enterTrail(name, phase, caller()))
+    let result: T
+    try {
+      result = await callback(flag)
+    }
+    catch (error) {
+      await call(() => rpc.exitTrail(name, phase, false))
+      throw error
+    }
+    await call(() => rpc.exitTrail(name, phase, true))
+    return result
+  }
+
+  return { lock, board, trail }
+}
+
+/** The store's error, with this worker's stack instead of the main process's. */
+function localError(error: unknown): unknown {
+  if (!(error instanceof Error)) {
+    return error
+  }
+  const local = new Error(error.message)
+  local.name = 'MpError'
+  return local
+}

@@ -1,0 +1,109 @@
+import { Socket } from 'node:net'
+import { describe, expect, test } from 'vitest'
+import { connectLoopback } from '../../src/store/local-channel.js'
+import { createStoreClient } from '../../src/store/store-client.js'
+import { MAX_VALUE_BYTES } from '../../src/store/store-rpc.js'
+import { StoreServer } from '../../src/store/store-server.js'
+
+/** Several workers' clients joined to one store through copying in-process channels. */
+function workers(count: number) {
+  const server = new StoreServer()
+  return Array.from({ length: count }, (_, i) => {
+    const channel = connectLoopback(server, { pid: 2000 + i, label: `batch ${i}` })
+    return { ...createStoreClient(channel, () => ({ test: `test ${i}` })), close: channel.close }
+  })
+}
+
+describe('board over the channel', () => {
+  test('values are copies: mutating what you got or what you set never changes the board', async () => {
+    const [a, b] = workers(2)
+    const value = { list: [1], when: new Date(0), map: new Map([['k', 1]]) }
+    await a!.board.set('v', value)
+    value.list.push(2)
+    const got = await b!.board.get<typeof value>('v')
+    expect(got).toEqual({ list: [1], when: new Date(0), map: new Map([['k', 1]]) })
+    got!.list.push(3)
+    expect((await b!.board.get<typeof value>('v'))!.list).toEqual([1])
+  })
+
+  test('a value structured clone cannot copy is refused at set, naming the key; the channel keeps working', async () => {
+    const [a] = workers(1)
+    await expect(a!.board.set('callback', () => 1)).rejects.toThrow(/^\[vitest-pool-mp\] board\.set\("callback"\) refused the value \(a function\): it cannot be copied/)
+    await expect(a!.board.set('socket', new Socket())).rejects.toThrow(/board\.set\("socket"\) refused the value \(a Socket\)/)
+    await expect(a!.board.update('later', () => ({ fn: () => 1 }))).rejects.toThrow(/board\.update\("later"\) refused the value/)
+    expect(await a!.board.has('callback')).toBe(false)
+    await a!.board.update('later', () => 2)
+    expect(await a!.board.get('later')).toBe(2)
+  })
+
+  test('a value over the size limit is refused with its size', async () => {
+    const [a] = workers(1)
+    await expect(a!.board.set('big', new Uint8Array(MAX_VALUE_BYTES + 1))).rejects.toThrow(/board\.set\("big"\) refused the value: it is 64\.0 MiB serialized, over the board's limit of 64\.0 MiB/)
+    await a!.board.set('small', 1)
+    expect(await a!.board.keys()).toEqual(['small'])
+  })
+
+  test('update is atomic across workers without a lock', async () => {
+    const clients = workers(4)
+    await Promise.all(clients.map(async (client) => {
+      for (let i = 0; i < 25; i++) {
+        await client.board.update<number>('n', async (n = 0) => {
+          await new Promise(resolve => setImmediate(resolve))
+          return n + 1
+        })
+      }
+    }))
+    expect(await clients[0]!.board.get('n')).toBe(100)
+  })
+
+  test('a throwing update writes nothing and frees the key', async () => {
+    const [a, b] = workers(2)
+    await a!.board.set('n', 1)
+    await expect(a!.board.update('n', () => { throw new Error('no') })).rejects.toThrow('no')
+    await b!.board.set('n', 5)
+    expect(await a!.board.get('n')).toBe(5)
+  })
+})
+
+describe('locks over the channel', () => {
+  test('runExclusive releases even when the callback throws, and resolves to its value', async () => {
+    const [a, b] = workers(2)
+    await expect(a!.lock().runExclusive(() => { throw new Error('boom') })).rejects.toThrow('boom')
+    expect(await b!.lock().runExclusive(async () => 42)).toBe(42)
+  })
+
+  test('errors arrive with the prefix and name the holder\'s test and pid', async () => {
+    const [a, b] = workers(2)
+    await a!.lock('db').acquire()
+    await expect(a!.lock('db').acquire()).rejects.toThrow(/^\[vitest-pool-mp\] Lock "db" is already held by this worker/)
+    await expect(b!.lock('db').acquire({ timeout: 10 })).rejects.toThrow('It is held by test "test 0" in process 2000 (batch 0).')
+  })
+
+  test('a worker that ends releases its lock to the next in line', async () => {
+    const [a, b] = workers(2)
+    await a!.lock().acquire()
+    const waiting = b!.lock().acquire()
+    a!.close()
+    await waiting
+    await b!.lock().release()
+  })
+})
+
+describe('trails over the channel', () => {
+  test('start is the default phase; a lock taken inside a trail does not deadlock', async () => {
+    const [a, b] = workers(2)
+    const first = await a!.trail('Db', async (isFirst) => {
+      await a!.lock().runExclusive(() => {})
+      return isFirst
+    })
+    expect(first).toBe(true)
+    const last = await b!.lock().runExclusive(() => b!.trail('Db', 'finish', isLast => isLast))
+    expect(last).toBe(true)
+  })
+
+  test('a bad phase or a missing callback is refused', async () => {
+    const [a] = workers(1)
+    await expect(a!.trail('Db', 'begin' as 'start', () => {})).rejects.toThrow('[vitest-pool-mp] mpTrail("Db", "begin"): the phase must be "start" or "finish".')
+    await expect(a!.trail('Db', 'start', undefined as unknown as () => void)).rejects.toThrow('needs a callback')
+  })
+})
