@@ -14,3 +14,8 @@ export type { Strategy } from '../strategy.js'
  * describe.mpGroup('Db', 'isolated_serial', () => { test('migrates', ...) })
  */
 export const describe = attachMpGroup(vitestDescribe)
+
+export { mpLock, mpMessageBoard, mpTrail } from './shared-state.js'
+export type { LockOptions, MpLock, MpMessageBoard, MpTrail, TrailCallback, TrailPhase } from './shared-state.js'
+export { mpTest } from './fixtures.js'
+export type { MpFixtures } from './fixtures.js'
