@@ -54,6 +54,9 @@ export function planBatches(
   const shared = new Map<string, Draft>()
 
   for (const file of files) {
+    if (file.collectFailed) {
+      continue
+    }
     for (const test of file.tests) {
       if (!test.runnable) {
         continue
@@ -106,7 +109,7 @@ export function planBatches(
   })
 
   for (const file of files) {
-    const host = batches.find(batch => batch.files.some(entry => entry.moduleId === file.moduleId))
+    const host = file.collectFailed ? undefined : batches.find(batch => batch.files.some(entry => entry.moduleId === file.moduleId))
     if (!host) {
       batches.push({
         id: batches.length + 1,
