@@ -1,12 +1,16 @@
 import type Tinypool from 'tinypool'
 import type { TinypoolChannel } from 'tinypool'
-import type { ChildTask } from './protocol.js'
+import type { ChildTask, ProgressMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
+import { killChild, trackChild, untrackChild } from './child-reaper.js'
+import { createDeferred } from './deferred.js'
 import { isMpMessage } from './protocol.js'
 
 /** How long a child may take to say it is listening, or to answer `start` or `stop`. */
 const HANDSHAKE_TIMEOUT = 60_000
+/** How long to wait for a dead child's exit code once its task failed (a failed send can fail it first). */
+const EXIT_INFO_TIMEOUT = 2_000
 
 /** One batch to run (or one file to collect) in one fresh child process. */
 export interface ChildRequest {
@@ -25,6 +29,8 @@ export interface ChildRequest {
   attachStore?: (child: ChildConnection) => () => void
   /** Called once the child process is known. */
   onSpawn?: (pid: number) => void
+  /** Called as each test begins and ends, ahead of Vitest's throttled reports. */
+  onProgress?: (progress: ProgressMessage) => void
 }
 
 /** The main process's handle on a running child, given to the store. */
@@ -67,6 +73,8 @@ export class ChildHost {
   private runError: unknown
   private teardownError: unknown
   private exitInfo: { exitCode: number | null, signal: NodeJS.Signals | null } | undefined
+  private readonly exited = createDeferred()
+  private readonly abandoned = createDeferred()
   private lastActivity = Date.now()
   private watchdog: NodeJS.Timeout | undefined
   private handshakeTimer: NodeJS.Timeout | undefined
@@ -102,12 +110,19 @@ export class ChildHost {
     }
     this.armHandshake('spawn')
     try {
-      await this.request.tinypool.run({ label: this.request.label } satisfies ChildTask, { channel })
+      const task = this.request.tinypool.run({ label: this.request.label } satisfies ChildTask, { channel })
+      // A child that never comes up has no pid to kill; stop waiting for it instead.
+      await Promise.race([task, this.abandoned.promise.then(() => { throw this.startError })])
       return this.outcome()
     }
     catch (error) {
       if (this.killedAs || this.startError !== undefined || this.sawFinished) {
         return this.outcome()
+      }
+      if (this.pid !== undefined && !this.exitInfo) {
+        const timer = setTimeout(() => this.exited.resolve(), EXIT_INFO_TIMEOUT)
+        await this.exited.promise
+        clearTimeout(timer)
       }
       return {
         kind: 'crashed',
@@ -123,6 +138,9 @@ export class ChildHost {
       clearTimeout(this.handshakeTimer)
       this.detachStore?.()
       this.rpc.$close()
+      if (this.pid !== undefined) {
+        untrackChild(this.pid)
+      }
     }
   }
 
@@ -150,11 +168,15 @@ export class ChildHost {
   private receive(message: unknown): void {
     this.lastActivity = Date.now()
     if (isMpMessage(message)) {
-      if (message.kind === 'ready') {
-        this.onReady(message.pid)
-      }
-      else {
-        this.storeListener?.(message.data)
+      switch (message.kind) {
+        case 'ready':
+          this.onReady(message.pid)
+          break
+        case 'progress':
+          this.request.onProgress?.(message)
+          break
+        case 'store':
+          this.storeListener?.(message.data)
       }
       return
     }
@@ -170,6 +192,7 @@ export class ChildHost {
 
   private onReady(pid: number): void {
     this.pid = pid
+    trackChild(pid)
     if (this.killedAs) {
       this.killProcess()
       return
@@ -179,6 +202,7 @@ export class ChildHost {
       .find(thread => thread.threadId === pid)
       ?.once('exit', (exitCode: number | null, signal: NodeJS.Signals | null) => {
         this.exitInfo = { exitCode, signal }
+        this.exited.resolve()
       })
     if (this.request.attachStore) {
       this.detachStore = this.request.attachStore({
@@ -239,6 +263,9 @@ export class ChildHost {
     clearTimeout(this.handshakeTimer)
     this.handshakeTimer = setTimeout(() => {
       this.startError ??= step === 'stop' ? undefined : new Error(`[vitest-pool-mp] The worker for ${this.request.label} did not answer "${step}" within ${HANDSHAKE_TIMEOUT / 1000} s.`)
+      if (this.pid === undefined) {
+        this.abandoned.resolve()
+      }
       this.killProcess()
     }, HANDSHAKE_TIMEOUT)
     this.handshakeTimer.unref()
@@ -267,12 +294,8 @@ export class ChildHost {
   }
 
   private killProcess(): void {
-    if (this.pid === undefined) {
-      return
+    if (this.pid !== undefined) {
+      killChild(this.pid)
     }
-    try {
-      process.kill(this.pid, 'SIGKILL')
-    }
-    catch {}
   }
 }

@@ -1,6 +1,7 @@
 import type { BatchFailure } from './report-merger.js'
 import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome } from './child-host.js'
+import type { ProgressMessage } from './protocol.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { SlotPool } from './slot-pool.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
@@ -24,6 +25,9 @@ const CANCELLED: BatchFailure = {
   runningMessage: 'Not run: the test run was cancelled.',
   pendingMessage: 'Not run: the test run was cancelled.',
 }
+
+/** How long workers may take to wind down after a cancel before they are killed. */
+const CANCEL_KILL_TIMEOUT = 5_000
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child/child-entry.js', import.meta.url))
 
@@ -72,7 +76,7 @@ export class ProjectRun {
   }
 
   static createTinypool(poolOptions: PoolOptions, maxWorkers: number): Tinypool {
-    return new Tinypool({
+    const tinypool = new Tinypool({
       filename: CHILD_ENTRY,
       runtime: 'child_process',
       isolateWorkers: true,
@@ -82,6 +86,12 @@ export class ProjectRun {
       execArgv: poolOptions.execArgv,
       serialization: 'advanced',
     })
+    // Tinypool reports a worker that dies while idle (or while booting) as an 'error' event; left
+    // unhandled it would crash Vitest. Our own tasks learn of deaths through their rejection.
+    tinypool.on('error', (error: unknown) => {
+      poolOptions.project.vitest.logger.error(new MpError('A worker process died outside any test.', { cause: error }))
+    })
+    return tinypool
   }
 
   get method(): 'run' | 'collect' {
@@ -121,6 +131,7 @@ export class ProjectRun {
     this.cancelled = true
     this.hosts.forEach(host => host.cancel(reason))
     this.wake?.()
+    setTimeout(() => this.hosts.forEach(host => host.kill()), CANCEL_KILL_TIMEOUT).unref()
   }
 
   /** Ends every child at once. */
@@ -280,6 +291,9 @@ export class ProjectRun {
       batch.files,
       merger.methodsFor(batch),
       this.watchdogFor(batch),
+      undefined,
+      undefined,
+      progress => merger.noteProgress(progress),
     )
     if (outcome.kind === 'finished') {
       if (outcome.error !== undefined) {
@@ -358,6 +372,7 @@ export class ProjectRun {
     watchdogMs: number | false,
     config = this.project.serializedConfig,
     method: 'run' | 'collect' = this.method,
+    onProgress?: (progress: ProgressMessage) => void,
   ): Promise<ChildOutcome> {
     const files = moduleIds.map((moduleId) => {
       const prepared = this.files.get(moduleId)!
@@ -380,6 +395,7 @@ export class ProjectRun {
       },
       rpc,
       watchdogMs,
+      ...(onProgress && { onProgress }),
       ...(this.store && { attachStore: (child: ChildConnection) => this.store!.attach(child) }),
     })
     this.hosts.add(host)

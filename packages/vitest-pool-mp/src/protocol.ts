@@ -33,7 +33,25 @@ export interface StoreMessage {
   data: unknown
 }
 
-export type MpMessage = ReadyMessage | StoreMessage
+/**
+ * Child to main: a test began or ended. Sent at once, unlike Vitest's throttled task updates, so
+ * that when a worker dies the pool knows which test was running and which had already finished.
+ */
+export interface ProgressMessage {
+  [MP_TAG]: true
+  kind: 'progress'
+  testId: string
+  phase: 'begin' | 'end'
+  /** On `end`: the test's state and duration as the runner decided them. */
+  state?: 'pass' | 'fail' | 'skip' | 'todo'
+  duration?: number
+}
+
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage
+
+/** The global through which a child's setup file reports progress (any module copy finds it). */
+export const PROGRESS_KEY = Symbol.for('vitest-pool-mp.progress')
+export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 
 export function isMpMessage(message: unknown): message is MpMessage {
   return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[MP_TAG] === true
