@@ -49,6 +49,7 @@ export class ReportMerger {
   private readonly files = new Map<string, FileState>()
   private readonly suites = new Map<string, SuiteState>()
   private readonly tasks = new Map<string, Task>()
+  private readonly parents = new Map<string, string>()
   private readonly testOwner = new Map<string, number>()
   private readonly testPrepared = new Set<string>()
   private readonly testFinal = new Set<string>()
@@ -137,8 +138,55 @@ export class ReportMerger {
     }
     this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false })
     for (const child of task.tasks) {
+      this.parents.set(child.id, task.id)
       this.indexTasks(child, moduleId, depth + 1)
     }
+  }
+
+  /**
+   * A skipped or todo test is not the batch's to fail: Vitest's runner reports it as it stands
+   * (prepare and finish, no result) when its suites ran, and not at all inside a skipped suite.
+   * A host batch can leave it unreported because its filter made the enclosing suite skip.
+   */
+  private reportsAsItStands(id: string): 'events' | 'nothing' | undefined {
+    const mode = this.tasks.get(id)?.mode
+    if (mode !== 'skip' && mode !== 'todo') {
+      return undefined
+    }
+    for (let parent = this.parents.get(id); parent !== undefined; parent = this.parents.get(parent)) {
+      const parentMode = this.tasks.get(parent)?.mode
+      if (parentMode === 'skip' || parentMode === 'todo') {
+        return 'nothing'
+      }
+    }
+    return 'events'
+  }
+
+  /**
+   * The share of a suite a batch did not report because its runner skipped it, the way a
+   * `testIds` filter makes a suite whose every test the batch leaves out skip without a word
+   * about its children: `'silent'` inside a suite skipped in the tree itself (Vitest reports
+   * nothing there either), a skip or todo result when the suite or an ancestor the batch
+   * reported was skipped, `undefined` when the batch simply failed to report it.
+   */
+  private skippedShare(id: string, batchId: number): 'silent' | RunnerTaskResult | undefined {
+    for (let parent = this.parents.get(id); parent !== undefined; parent = this.parents.get(parent)) {
+      const parentMode = this.tasks.get(parent)?.mode
+      if (parentMode === 'skip' || parentMode === 'todo') {
+        return 'silent'
+      }
+    }
+    const mode = this.tasks.get(id)?.mode
+    if (mode === 'skip' || mode === 'todo') {
+      return { state: mode }
+    }
+    for (let parent = this.parents.get(id); parent !== undefined; parent = this.parents.get(parent)) {
+      const state = this.suites.get(parent)?.results.get(batchId)?.state
+      if (state === 'skip' || state === 'todo') {
+        return { state: 'skip' }
+      }
+    }
+    return undefined
   }
 
   private async ensureCollected(moduleId: string): Promise<void> {
@@ -235,6 +283,15 @@ export class ReportMerger {
       }
       await this.ensureCollected(entry.moduleId)
       for (const id of missing) {
+        this.testFinal.add(id)
+        const asItStands = this.reportsAsItStands(id)
+        if (asItStands !== undefined) {
+          if (asItStands === 'events') {
+            outPacks.push([id, undefined, this.tasks.get(id)?.meta ?? {}])
+            outEvents.push([id, 'test-prepare', undefined], [id, 'test-finished', undefined])
+          }
+          continue
+        }
         const running = this.testPrepared.has(id)
         const result: RunnerTaskResult = failure?.state === 'fail'
           ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : failure.pendingMessage)] }
@@ -244,7 +301,6 @@ export class ReportMerger {
         }
         outPacks.push([id, result, this.tasks.get(id)?.meta ?? {}])
         outEvents.push([id, 'test-finished', undefined])
-        this.testFinal.add(id)
       }
     }
     const suiteIds = [...batch.suiteIds]
@@ -253,8 +309,14 @@ export class ReportMerger {
     for (const id of suiteIds) {
       const suite = this.suites.get(id)!
       await this.ensureCollected(suite.moduleId)
+      const skipped = this.skippedShare(id, batch.id)
+      if (skipped === 'silent') {
+        suite.results.set(batch.id, { state: 'skip' })
+        suite.finished ||= suite.results.size >= suite.participants.size
+        continue
+      }
       this.prepareSuite(id, suite, undefined, outPacks, outEvents)
-      this.recordSuiteResult(id, suite, batch.id, { state: failure?.state === 'fail' ? 'fail' : 'skip' }, outPacks, outEvents)
+      this.recordSuiteResult(id, suite, batch.id, skipped ?? { state: failure?.state === 'fail' ? 'fail' : 'skip' }, outPacks, outEvents)
     }
     if (outPacks.length || outEvents.length) {
       await this.target.onTaskUpdate(outPacks, outEvents)

@@ -1,0 +1,181 @@
+// Normalisers for comparing one fixture's results on the forks pool and on mp.
+import type { JsonTestResults, TestUserConfig, Vitest } from 'vitest/node'
+import type { FixtureOptions, FixtureRun } from './utils'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { Writable } from 'node:stream'
+import { startVitest } from 'vitest/node'
+import { FIXTURES } from './utils'
+
+/**
+ * Captures reporter output. Vitest's forks pool pipes each child's stdout into the logger's
+ * stream with `pipe()`, which ends the stream when a child's stdout ends before Vitest unpipes
+ * it; a plain Writable then drops everything written after that. `process.stdout` ignores
+ * `end()`, and so does this capture.
+ */
+class Capture extends Writable {
+  text = ''
+  override _write(chunk: Buffer, _encoding: string, callback: () => void): void {
+    this.text += chunk.toString()
+    callback()
+  }
+
+  override end(): this {
+    return this
+  }
+}
+
+/**
+ * `runFixture` for comparisons: runs Vitest on a fixture (by name, or an absolute root for a
+ * temporary copy) and keeps the whole reporter output on the forks pool too (see Capture).
+ */
+export async function runCompat(nameOrRoot: string, options: FixtureOptions = {}): Promise<FixtureRun> {
+  const root = nameOrRoot.startsWith('/') ? nameOrRoot : join(FIXTURES, nameOrRoot)
+  const recordsDir = mkdtempSync(join(tmpdir(), 'mp-compat-'))
+  const jsonFile = join(recordsDir, 'report.json')
+  const stdout = new Capture()
+  const stderr = new Capture()
+  const previousExitCode = process.exitCode
+  const userReporters = options.config?.reporters
+  const reporters = [
+    ...(userReporters === undefined ? ['default'] : Array.isArray(userReporters) ? userReporters : [userReporters]),
+    ['json', { outputFile: jsonFile }],
+  ]
+  let vitest: Vitest | undefined
+  try {
+    vitest = await startVitest('test', options.filters ?? [], {
+      root,
+      watch: false,
+      ...options.config,
+      reporters: reporters as TestUserConfig['reporters'],
+      env: { ...options.config?.env, MP_RECORDS_DIR: recordsDir, FORCE_COLOR: '0', NO_COLOR: '1' },
+    }, {}, { stdout, stderr })
+  }
+  catch (error) {
+    stderr.text += `\n${error instanceof Error ? error.stack : String(error)}`
+  }
+  if (vitest && !options.keepOpen) {
+    await vitest.close()
+  }
+  const exitCode = Number(process.exitCode ?? 0)
+  process.exitCode = previousExitCode
+  let json: JsonTestResults | undefined
+  try {
+    json = JSON.parse(readFileSync(jsonFile, 'utf-8'))
+  }
+  catch {}
+  rmSync(recordsDir, { recursive: true, force: true })
+  return { exitCode, stdout: stdout.text, stderr: stderr.text, json, records: [], vitest }
+}
+
+/** The same fixture run on the `forks` pool and on mp (what its config asks for). */
+export async function runBoth(nameOrRoot: string, options: FixtureOptions = {}): Promise<{ forks: FixtureRun, mp: FixtureRun }> {
+  const forks = await runCompat(nameOrRoot, { ...options, config: { ...options.config, pool: 'forks' } })
+  const mp = await runCompat(nameOrRoot, options)
+  return { forks, mp }
+}
+
+export interface NormalTest {
+  fullName: string
+  status: string
+  failureMessages: string[]
+}
+
+export interface NormalFile {
+  file: string
+  status: string
+  message: string
+  tests: NormalTest[]
+}
+
+export interface NormalReport {
+  success: boolean
+  numTotalTests: number
+  numPassedTests: number
+  numFailedTests: number
+  numPendingTests: number
+  numTodoTests: number
+  numTotalTestSuites: number
+  numPassedTestSuites: number
+  numFailedTestSuites: number
+  numPendingTestSuites: number
+  files: NormalFile[]
+}
+
+/** The JSON report without times, pids and absolute paths; files sorted by name. */
+export function normalJson(json: JsonTestResults | undefined, root: string): NormalReport {
+  if (!json) {
+    throw new Error('no JSON report')
+  }
+  return {
+    success: json.success,
+    numTotalTests: json.numTotalTests,
+    numPassedTests: json.numPassedTests,
+    numFailedTests: json.numFailedTests,
+    numPendingTests: json.numPendingTests,
+    numTodoTests: json.numTodoTests,
+    numTotalTestSuites: json.numTotalTestSuites,
+    numPassedTestSuites: json.numPassedTestSuites,
+    numFailedTestSuites: json.numFailedTestSuites,
+    numPendingTestSuites: json.numPendingTestSuites,
+    files: json.testResults
+      .map(file => ({
+        file: relative(root, file.name),
+        status: file.status,
+        message: normalText(file.message, root),
+        tests: file.assertionResults.map(test => ({
+          fullName: test.fullName,
+          status: test.status,
+          failureMessages: test.failureMessages.map(message => normalText(message, root)),
+        })),
+      }))
+      .sort((a, b) => a.file.localeCompare(b.file)),
+  }
+}
+
+interface StateTask {
+  name: string
+  type: string
+  mode: string
+  result?: { state?: string }
+  tasks?: StateTask[]
+}
+
+/** Every suite's and file's final state as Vitest's state manager holds it: `file > suite` → state. */
+export function suiteStates(run: FixtureRun, root: string): Record<string, string> {
+  const states: Record<string, string> = {}
+  const visit = (task: StateTask, path: string) => {
+    if (task.type !== 'suite') {
+      return
+    }
+    states[path] = `${task.result?.state ?? 'none'} (mode ${task.mode})`
+    task.tasks?.forEach(child => visit(child, `${path} > ${child.name}`))
+  }
+  for (const file of run.vitest?.state.getFiles() ?? []) {
+    visit(file as unknown as StateTask, relative(root, file.filepath))
+  }
+  return Object.fromEntries(Object.entries(states).sort(([a], [b]) => a.localeCompare(b)))
+}
+
+/** Removes absolute paths, durations, pids and colours from reporter text. */
+export function normalText(text: string, root: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001B\[[\d;]*m/g, '')
+    .split(root).join('<root>')
+    .replace(/\d+(\.\d+)?\s?m?s\b/g, '<time>')
+    .replace(/\bpid \d+/g, 'pid <pid>')
+    .replace(/\d\d:\d\d:\d\d/g, '<clock>')
+}
+
+/** A copy of a fixture inside the fixtures folder (so `vitest-pool-mp` resolves), removed by `dispose`. */
+export function copyFixture(name: string): { root: string, dispose: () => void } {
+  const root = mkdtempSync(join(FIXTURES, `compat-tmp-${name}-`))
+  cpSync(join(FIXTURES, name), root, { recursive: true, filter: source => !source.includes('node_modules') })
+  return { root, dispose: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+export function fixtureRoot(name: string): string {
+  return join(FIXTURES, name)
+}
