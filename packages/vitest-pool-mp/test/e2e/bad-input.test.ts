@@ -1,0 +1,101 @@
+import type { FixtureRun } from './utils'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { runFixture } from './utils'
+
+const VALID = 'isolated_serial, isolated_free, serial, free'
+
+interface BadCase {
+  fixture: string
+  /** What the error must name, besides the prefix: group, strategies, files, valid choices. */
+  names: string[]
+  /** Every place the error must point at, as `file:line`. */
+  places: string[]
+}
+
+const cases: BadCase[] = [
+  {
+    fixture: 'bad-strategy',
+    names: ['Group "Db"', '"seriall"', 'a.test.ts', VALID],
+    places: ['a.test.ts:8'],
+  },
+  {
+    fixture: 'bad-two-strategies',
+    names: ['Group "Db"', '"serial" at a.test.ts', '"isolated_free" at b.test.ts', VALID],
+    places: ['a.test.ts:4', 'b.test.ts:6'],
+  },
+  {
+    fixture: 'bad-nested',
+    names: ['Group "Inner"', 'inside group "Outer"', 'a.test.ts'],
+    places: ['a.test.ts:7', 'a.test.ts:4'],
+  },
+]
+
+const ANSI = /\u001B\[[0-9;]*m/g
+
+/** What the user reads: stdout and stderr, without colours. */
+function plain(run: FixtureRun): string {
+  return `${run.stdout}\n${run.stderr}`.replace(ANSI, '')
+}
+
+/** The output a user reads, with whitespace collapsed. */
+function output(run: FixtureRun): string {
+  return plain(run).replace(/\s+/g, ' ')
+}
+
+describe.each(cases)('$fixture', ({ fixture, names, places }) => {
+  let run: FixtureRun
+
+  beforeAll(async () => {
+    run = await runFixture(fixture)
+  })
+
+  test('stops the run before any test starts, with a non-zero exit code', () => {
+    expect(run.records).toEqual([])
+    expect(run.exitCode).not.toBe(0)
+  })
+
+  test('shows a [vitest-pool-mp] error naming the group, the strategies, the files and the valid choices', () => {
+    const text = output(run)
+    expect(text).toContain('[vitest-pool-mp] ')
+    for (const name of names) {
+      expect(text).toContain(name)
+    }
+  })
+
+  // Fails today: ProjectRun.collectAll (src/project-run.ts) strips task locations before plan()
+  // reads them, unless the user's config sets includeTaskLocation. Drop `.fails` once fixed.
+  test.fails('points at every declaration as file:line', () => {
+    const text = output(run)
+    for (const place of places) {
+      expect(text).toContain(place)
+    }
+  })
+})
+
+// With locations asked for, the same errors carry their lines: the messages themselves are right.
+describe.each(cases)('$fixture, includeTaskLocation: true', ({ fixture, places }) => {
+  test('points at every declaration as file:line', async () => {
+    const run = await runFixture(fixture, { config: { includeTaskLocation: true } })
+    expect(run.records).toEqual([])
+    expect(run.exitCode).not.toBe(0)
+    const text = output(run)
+    for (const place of places) {
+      expect(text).toContain(place)
+    }
+  })
+})
+
+/** The lines of the error Vitest printed for the pool, from its name to the stack. */
+function errorText(run: FixtureRun): string {
+  const text = plain(run)
+  const start = text.indexOf('MpError: ')
+  const end = text.indexOf('\n ❯ ', start)
+  return text.slice(start, end).trim()
+}
+
+test('the messages, as a user reads them', async () => {
+  const misspelt = await runFixture('bad-strategy', { config: { includeTaskLocation: true } })
+  expect(errorText(misspelt)).toMatchInlineSnapshot(`"MpError: [vitest-pool-mp] Group "Db" has an unknown strategy "seriall" at a.test.ts:8. Use one of: isolated_serial, isolated_free, serial, free (or leave it out for "free")."`)
+  const nested = await runFixture('bad-nested', { config: { includeTaskLocation: true } })
+  expect(errorText(nested)).toMatchInlineSnapshot(`"MpError: [vitest-pool-mp] Group "Inner" at a.test.ts:7 is declared inside group "Outer" (a.test.ts:4). Groups cannot be nested: move the "Inner" block out of "Outer", or use one group for both."`)
+})
