@@ -1,0 +1,29 @@
+import { expect, test } from 'vitest'
+import { runFixture, statuses } from './utils'
+
+test('a watch rerun starts with an empty store', async () => {
+  const run = await runFixture('shared-rerun', { keepOpen: true, config: { watch: true } })
+  const exitCode = process.exitCode
+  try {
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    const firstStart = run.vitest!.state.getFiles()[0]?.tasks[0]?.result?.startTime
+    await run.vitest!.rerunFiles()
+    const files = run.vitest!.state.getFiles()
+    expect(files[0]?.tasks[0]?.result?.startTime).toBeGreaterThan(firstStart!)
+    expect(files.map(file => file.result?.state)).toEqual(['pass'])
+    expect(run.vitest!.state.getCountOfFailedTests()).toBe(0)
+  }
+  finally {
+    await run.vitest?.close()
+    process.exitCode = exitCode
+  }
+})
+
+test('outside the mp pool the API works in one process, and warns that nothing is shared', async () => {
+  const run = await runFixture('shared-local')
+  expect(run.exitCode).toBe(0)
+  expect(Object.values(statuses(run.json))).toEqual(['passed', 'passed'])
+  const warnings = run.stderr.split('mpLock, mpMessageBoard and mpTrail are used outside the mp pool, with up to 2 workers').length - 1
+  expect(warnings).toBe(1)
+})
