@@ -16,6 +16,8 @@ export interface FixtureRun {
   json: JsonTestResults | undefined
   /** What the fixtures recorded with `record()`, ordered by begin time. */
   records: TestRecord[]
+  /** Every worker pid the fixtures noted with `notePid()` or `record()`. */
+  pids: number[]
   vitest: Vitest | undefined
 }
 
@@ -68,13 +70,49 @@ export async function runFixture(name: string, options: FixtureOptions = {}): Pr
   const exitCode = Number(process.exitCode ?? 0)
   process.exitCode = previousExitCode
   const records = readRecords(recordsDir)
+  const pids = readPids(recordsDir, records)
   let json: JsonTestResults | undefined
   try {
     json = JSON.parse(readFileSync(jsonFile, 'utf-8'))
   }
   catch {}
   rmSync(recordsDir, { recursive: true, force: true })
-  return { exitCode, stdout: stdout.text, stderr: stderr.text, json, records, vitest }
+  return { exitCode, stdout: stdout.text, stderr: stderr.text, json, records, pids, vitest }
+}
+
+/** The pids noted in `dir` (pids.txt) and those of the records. */
+export function readPids(dir: string, records: readonly TestRecord[] = []): number[] {
+  let noted: number[] = []
+  try {
+    noted = readFileSync(join(dir, 'pids.txt'), 'utf-8').split('\n').filter(Boolean).map(Number)
+  }
+  catch {}
+  return [...new Set([...noted, ...records.map(r => r.pid)])]
+}
+
+/** The pids of `pids` that still name a live process. */
+export function alive(pids: readonly number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    }
+    catch {
+      return false
+    }
+  })
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; resolves with the last result. */
+export async function waitFor(check: () => boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (check()) {
+      return true
+    }
+    await new Promise(resolve => setTimeout(resolve, intervalMs))
+  }
+  return check()
 }
 
 function readRecords(dir: string): TestRecord[] {

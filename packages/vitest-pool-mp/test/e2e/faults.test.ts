@@ -1,0 +1,102 @@
+import type { JsonTestResults } from 'vitest/node'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { alive, FIXTURES, readPids, runFixture, waitFor } from './utils'
+
+const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
+
+function results(json: JsonTestResults | undefined): Record<string, { status: string, message: string }> {
+  const byName: Record<string, { status: string, message: string }> = {}
+  for (const file of json?.testResults ?? []) {
+    for (const test of file.assertionResults) {
+      byName[test.title] = { status: test.status, message: test.failureMessages.join('\n') }
+    }
+  }
+  return byName
+}
+
+describe('a worker that dies or hangs never loses a result', () => {
+  test('crashes and hangs fail the test they hit, name the cause, and the run goes on', async () => {
+    const run = await runFixture('faults-crash')
+    const byName = results(run.json)
+
+    expect(byName['dies by SIGKILL']!.status).toBe('failed')
+    expect(byName['dies by SIGKILL']!.message).toMatch(/worker process \(pid \d+\) running group "Killed" \(free\) \[batch \d+\] was killed by SIGKILL while this test was running/)
+    expect(byName.aborts!.status).toBe('failed')
+    expect(byName.aborts!.message).toContain('was killed by SIGABRT while this test was running')
+
+    // A serial batch: the test before the crash keeps its result, the one that crashed names
+    // the exit code, the one after is reported with the reason, never missing.
+    expect(byName['first passes']!.status).toBe('passed')
+    expect(byName['second exits']!.status).toBe('failed')
+    expect(byName['second exits']!.message).toContain('group "SerialCrash" (serial)')
+    expect(byName['second exits']!.message).toContain('exited with code 3 while this test was running')
+    expect(byName['third never runs']!.status).toBe('failed')
+    expect(byName['third never runs']!.message).toContain('Not run: the worker process')
+    expect(byName['third never runs']!.message).toContain('before this test started')
+
+    expect(byName['busy loop']!.status).toBe('failed')
+    expect(byName['busy loop']!.message).toMatch(/This test hung: the worker \(pid \d+\) running group "Hang" \(free\) \[batch \d+\] made no progress for \d+\.\d s/)
+
+    expect(byName.survivor!.status).toBe('passed')
+    expect(run.json!.numTotalTests).toBe(7)
+    expect(run.exitCode).toBe(1)
+    expect(run.pids.length).toBeGreaterThanOrEqual(5)
+    expect(alive(run.pids)).toEqual([])
+  })
+
+  test('options are validated: a wrong one is refused with its path, value and what is accepted', async () => {
+    const run = await runFixture('faults-bad-option')
+    const output = run.stdout + run.stderr
+    expect(output).toContain('[vitest-pool-mp] Invalid options passed to mpPlugin()')
+    expect(output).toContain('ungrouped')
+    expect(output).toContain('"files"')
+    expect(output).toContain('watchdogGrace')
+    expect(output).toContain('-5')
+    expect(output).toContain('Accepted:')
+    expect(run.json).toBeUndefined()
+  })
+})
+
+describe('cancellation stops every worker; no child outlives the run', () => {
+  test('--bail stops the run: the never-started tests are skipped, running ones end', async () => {
+    const run = await runFixture('faults-cancel', { config: { bail: 1, env: { MP_FAIL_FIRST: '1' } } })
+    const byName = results(run.json)
+    expect(byName['fails first']!.status).toBe('failed')
+    expect(run.exitCode).toBe(1)
+    for (const name of ['sleeps', 'spins', 'waits too']) {
+      expect(byName[name]?.status ?? 'missing').not.toBe('passed')
+    }
+    expect(await waitFor(() => alive(run.pids).length === 0, 10_000)).toBe(true)
+  })
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+    test(`${signal} to Vitest: every worker ends, including one stuck in a busy loop`, async () => {
+      const recordsDir = mkdtempSync(join(tmpdir(), 'mp-cancel-'))
+      const vitest = spawn(process.execPath, [VITEST_CLI, 'run'], {
+        cwd: join(FIXTURES, 'faults-cancel'),
+        env: { ...process.env, MP_RECORDS_DIR: recordsDir, CI: 'true' },
+        stdio: 'ignore',
+      })
+      const exited = new Promise<void>(resolve => vitest.once('exit', () => resolve()))
+      try {
+        // The three Slow tests run at once (maxWorkers 3): wait until each noted its pid.
+        expect(await waitFor(() => readPids(recordsDir).length >= 3, 60_000)).toBe(true)
+        const pids = readPids(recordsDir)
+        expect(alive(pids)).toHaveLength(3)
+        vitest.kill(signal)
+        await exited
+        expect(await waitFor(() => alive(pids).length === 0, 10_000)).toBe(true)
+      }
+      finally {
+        vitest.kill('SIGKILL')
+        rmSync(recordsDir, { recursive: true, force: true })
+      }
+    })
+  }
+})
+
