@@ -99,3 +99,10 @@ test('the messages, as a user reads them', async () => {
   const nested = await runFixture('bad-nested', { config: { includeTaskLocation: true } })
   expect(errorText(nested)).toMatchInlineSnapshot(`"MpError: [vitest-pool-mp] Group "Inner" at a.test.ts:7 is declared inside group "Outer" (a.test.ts:4). Groups cannot be nested: move the "Inner" block out of "Outer", or use one group for both."`)
 })
+
+test('pool: mpPool() without mpPlugin() stops the run, saying to add the plugin', async () => {
+  const run = await runFixture('bad-no-plugin')
+  expect(run.records).toEqual([])
+  expect(run.exitCode).not.toBe(0)
+  expect(output(run)).toContain('[vitest-pool-mp] The mp pool needs its plugin: add `plugins: [mpPlugin()]`')
+})
