@@ -209,16 +209,16 @@ export class ProjectRun {
       }
       await this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, rpc, false, config, 'collect')
     })))
-    if (!this.project.config.includeTaskLocation) {
-      trees.forEach(tree => stripLocations(tree))
-    }
     return trees
   }
 
   private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] {
     const analyzed: AnalyzedFile[] = []
     const declarations: GroupDeclaration[] = []
-    for (const spec of this.specs) {
+    // Path order, not the sequencer's (which sorts by cached durations): "the first strategy given
+    // to a group" and a serial group's order across files must not change from one run to the next.
+    const specs = [...this.specs].sort((a, b) => a.moduleId.localeCompare(b.moduleId))
+    for (const spec of specs) {
       const tree = trees.get(spec.moduleId)
       if (!tree) {
         analyzed.push({ moduleId: spec.moduleId, collectFailed: true, tests: [], suiteIds: [] })
@@ -227,6 +227,10 @@ export class ProjectRun {
       const result = analyzeFile(tree as unknown as TreeFile)
       analyzed.push(result.file)
       declarations.push(...result.declarations)
+    }
+    // Locations were collected for these messages only; the user's reports carry them only if asked.
+    if (!this.project.config.includeTaskLocation) {
+      trees.forEach(tree => stripLocations(tree))
     }
     const { strategies, errors } = resolveGroups(declarations, file => this.format(file))
     if (errors.length) {
