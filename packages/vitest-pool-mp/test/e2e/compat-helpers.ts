@@ -1,6 +1,6 @@
 // Normalisers for comparing one fixture's results on the forks pool and on mp.
 import type { JsonTestResults, TestUserConfig, Vitest } from 'vitest/node'
-import type { FixtureOptions, FixtureRun } from './utils'
+import type { FixtureOptions } from './utils'
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -26,11 +26,20 @@ class Capture extends Writable {
   }
 }
 
+/** What one run of a fixture produced. */
+export interface CompatRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+  json: JsonTestResults | undefined
+  vitest: Vitest | undefined
+}
+
 /**
  * `runFixture` for comparisons: runs Vitest on a fixture (by name, or an absolute root for a
  * temporary copy) and keeps the whole reporter output on the forks pool too (see Capture).
  */
-export async function runCompat(nameOrRoot: string, options: FixtureOptions = {}): Promise<FixtureRun> {
+export async function runCompat(nameOrRoot: string, options: FixtureOptions = {}): Promise<CompatRun> {
   const root = nameOrRoot.startsWith('/') ? nameOrRoot : join(FIXTURES, nameOrRoot)
   const recordsDir = mkdtempSync(join(tmpdir(), 'mp-compat-'))
   const jsonFile = join(recordsDir, 'report.json')
@@ -66,11 +75,11 @@ export async function runCompat(nameOrRoot: string, options: FixtureOptions = {}
   }
   catch {}
   rmSync(recordsDir, { recursive: true, force: true })
-  return { exitCode, stdout: stdout.text, stderr: stderr.text, json, records: [], vitest }
+  return { exitCode, stdout: stdout.text, stderr: stderr.text, json, vitest }
 }
 
 /** The same fixture run on the `forks` pool and on mp (what its config asks for). */
-export async function runBoth(nameOrRoot: string, options: FixtureOptions = {}): Promise<{ forks: FixtureRun, mp: FixtureRun }> {
+export async function runBoth(nameOrRoot: string, options: FixtureOptions = {}): Promise<{ forks: CompatRun, mp: CompatRun }> {
   const forks = await runCompat(nameOrRoot, { ...options, config: { ...options.config, pool: 'forks' } })
   const mp = await runCompat(nameOrRoot, options)
   return { forks, mp }
@@ -123,11 +132,11 @@ export function normalJson(json: JsonTestResults | undefined, root: string): Nor
       .map(file => ({
         file: relative(root, file.name),
         status: file.status,
-        message: normalText(file.message, root),
+        message: withoutInternalFrames(normalText(file.message, root)),
         tests: file.assertionResults.map(test => ({
           fullName: test.fullName,
           status: test.status,
-          failureMessages: test.failureMessages.map(message => normalText(message, root)),
+          failureMessages: test.failureMessages.map(message => withoutInternalFrames(normalText(message, root))),
         })),
       }))
       .sort((a, b) => a.file.localeCompare(b.file)),
@@ -143,7 +152,7 @@ interface StateTask {
 }
 
 /** Every suite's and file's final state as Vitest's state manager holds it: `file > suite` → state. */
-export function suiteStates(run: FixtureRun, root: string): Record<string, string> {
+export function suiteStates(run: CompatRun, root: string): Record<string, string> {
   const states: Record<string, string> = {}
   const visit = (task: StateTask, path: string) => {
     if (task.type !== 'suite') {
@@ -156,6 +165,11 @@ export function suiteStates(run: FixtureRun, root: string): Record<string, strin
     visit(file as unknown as StateTask, relative(root, file.filepath))
   }
   return Object.fromEntries(Object.entries(states).sort(([a], [b]) => a.localeCompare(b)))
+}
+
+/** Stack frames inside Vitest and Node differ with how a worker was started; the user's frames do not. */
+function withoutInternalFrames(text: string): string {
+  return text.split('\n').filter(line => !/^\s+at .*(node_modules|node:internal|<root>\/\.\.\/)/.test(line)).join('\n')
 }
 
 /** Removes absolute paths, durations, pids and colours from reporter text. */
@@ -178,4 +192,53 @@ export function copyFixture(name: string): { root: string, dispose: () => void }
 
 export function fixtureRoot(name: string): string {
   return join(FIXTURES, name)
+}
+
+/** Reporter text cut into what can be compared across pools, whose workers finish in different orders. */
+export interface ReporterParts {
+  /** Test lines (`✓ file > name`) with their `→ error` lines, sorted. */
+  tests: string[]
+  /** `stdout | file > test` blocks with their text, sorted. */
+  logs: string[]
+  /** Other lines before the failures and summary, sorted. */
+  other: string[]
+  /** Failures and summary, in order, without start time, duration and the JSON report's path. */
+  tail: string[]
+}
+
+export function reporterParts(text: string, root: string): ReporterParts {
+  const lines = normalText(text, root).split('\n')
+  let tailStart = lines.findIndex(line => /^⎯+ Failed|^\s*Test Files /.test(line))
+  if (tailStart === -1) {
+    tailStart = lines.length
+  }
+  const tests: string[] = []
+  const logs: string[] = []
+  const other: string[] = []
+  const head = lines.slice(0, tailStart)
+  for (let i = 0; i < head.length; i++) {
+    const line = head[i]!
+    if (/^(stdout|stderr) \| /.test(line)) {
+      const block = [line]
+      while (i + 1 < head.length && head[i + 1] !== '') {
+        block.push(head[++i]!)
+      }
+      logs.push(block.join('\n'))
+      continue
+    }
+    if (/^\s+[✓×↓□❯]/.test(line)) {
+      const entry = [line]
+      while (i + 1 < head.length && /^\s+→/.test(head[i + 1]!)) {
+        entry.push(head[++i]!)
+      }
+      tests.push(entry.join('\n'))
+      continue
+    }
+    if (line.trim() !== '') {
+      other.push(line)
+    }
+  }
+  const tail = lines.slice(tailStart)
+    .filter(line => !/^\s*(Start at|Duration) |^JSON report written to /.test(line))
+  return { tests: tests.sort(), logs: logs.sort(), other: other.sort(), tail }
 }

@@ -1,0 +1,97 @@
+import type { TestModule } from 'vitest/node'
+import { Writable } from 'node:stream'
+import { createVitest } from 'vitest/node'
+import { describe, expect, test } from 'vitest'
+import { fixtureRoot, normalJson, reporterParts, runBoth } from './compat-helpers'
+
+describe('filters and run options behave as on the forks pool', () => {
+  test('-t (testNamePattern) runs the same tests', async () => {
+    const root = fixtureRoot('compat-mixed')
+    const { forks, mp } = await runBoth('compat-mixed', { config: { testNamePattern: 'each|deep|s1' } })
+    const expected = normalJson(forks.json, root)
+    expect(expected.numPassedTests + expected.numFailedTests).toBe(6)
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(mp.exitCode).toBe(forks.exitCode)
+  })
+
+  test('.only with allowOnly runs only the marked tests', async () => {
+    const root = fixtureRoot('compat-filters')
+    const { forks, mp } = await runBoth('compat-filters', { filters: ['only.test.ts'], config: { allowOnly: true } })
+    const expected = normalJson(forks.json, root)
+    expect(expected.numPassedTests).toBe(2)
+    expect(expected.numFailedTests).toBe(0)
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(mp.exitCode).toBe(0)
+    expect(forks.exitCode).toBe(0)
+  })
+
+  test('.only without allowOnly fails the same way', async () => {
+    const root = fixtureRoot('compat-filters')
+    const { forks, mp } = await runBoth('compat-filters', { filters: ['only.test.ts'], config: { allowOnly: false } })
+    expect(forks.exitCode).toBe(1)
+    expect(mp.exitCode).toBe(1)
+    expect(normalJson(mp.json, root)).toEqual(normalJson(forks.json, root))
+  })
+
+  test('--retry: a test passing on a later attempt passes, in fresh workers too', async () => {
+    const root = fixtureRoot('compat-filters')
+    const { forks, mp } = await runBoth('compat-filters', { filters: ['retry.test.ts'], config: { retry: 2, reporters: ['verbose'] } })
+    const expected = normalJson(forks.json, root)
+    expect(expected.numPassedTests).toBe(3)
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(reporterParts(mp.stdout, root).tests).toEqual(reporterParts(forks.stdout, root).tests)
+    expect(mp.exitCode).toBe(0)
+  })
+
+  test('--retry too small fails the same tests', async () => {
+    const root = fixtureRoot('compat-filters')
+    const { forks, mp } = await runBoth('compat-filters', { filters: ['retry.test.ts'], config: { retry: 1 } })
+    const expected = normalJson(forks.json, root)
+    expect(expected.numFailedTests).toBe(1)
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(mp.exitCode).toBe(1)
+  })
+
+  test('--bail=1: a non-zero exit code, fewer tests run, nothing hangs', async () => {
+    const root = fixtureRoot('compat-bail')
+    const { forks, mp } = await runBoth('compat-bail', { config: { bail: 1 } })
+    const ran = { forks: normalJson(forks.json, root), mp: normalJson(mp.json, root) }
+    for (const [pool, run] of Object.entries({ forks, mp })) {
+      const report = ran[pool as 'forks' | 'mp']
+      expect(run.exitCode, pool).toBe(1)
+      expect(report.numFailedTests, pool).toBeGreaterThanOrEqual(1)
+      expect(report.numPassedTests + report.numFailedTests, pool).toBeLessThan(12)
+    }
+  })
+
+  // Bug in project-run.ts: with method 'collect', whenFileDone() waits for no merger (there is
+  // none), so every file's worker facade answers at once and Vitest returns before any child has
+  // reported: `vitest list` and `vitest.collect()` list nothing on mp. Flip to `test` once fixed.
+  test.fails('vitest list (collect) lists the same tests', async () => {
+    const list = async (pool?: string) => {
+      const root = fixtureRoot('compat-mixed')
+      const vitest = await createVitest('test', { root, watch: false, ...(pool && { pool }) }, {}, { stdout: devNull(), stderr: devNull() })
+      try {
+        const { testModules, unhandledErrors } = await vitest.collect()
+        expect(unhandledErrors).toEqual([])
+        return testModules.flatMap(module => listTests(module, root)).sort()
+      }
+      finally {
+        await vitest.close()
+      }
+    }
+    const forks = await list('forks')
+    expect(forks).toContain('mixed.test.ts > each 3')
+    expect(forks).toContain('mixed.test.ts > nested > deeper > deep fails')
+    expect(await list()).toEqual(forks)
+  })
+})
+
+function listTests(module: TestModule, root: string): string[] {
+  const file = module.moduleId.slice(root.length + 1)
+  return [...module.children.allTests()].map(test => `${file} > ${test.fullName}`)
+}
+
+function devNull(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() })
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { fixtureRoot, normalJson, normalText, reporterParts, runBoth, runCompat, suiteStates } from './compat-helpers'
+
+// One fixture mixing passing, failing, skipped and todo tests, `.each`, `test.extend` fixtures,
+// failing hooks, nested and skipped suites and a serial group, run on `forks` and on mp.
+const FIXTURE = 'compat-mixed'
+const root = fixtureRoot(FIXTURE)
+
+describe('reporters see the same run as on the forks pool', () => {
+  test('json: counts, statuses, failure messages, suite states, exit code', async () => {
+    const { forks, mp } = await runBoth(FIXTURE)
+    expect(mp.stderr).toBe(forks.stderr)
+    expect(mp.exitCode).toBe(1)
+    expect(mp.exitCode).toBe(forks.exitCode)
+    const expected = normalJson(forks.json, root)
+    expect(expected.numTotalTests).toBeGreaterThan(20)
+    expect(expected.numPendingTests).toBeGreaterThan(0)
+    expect(expected.numTodoTests).toBeGreaterThan(0)
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(suiteStates(mp, root)).toEqual(suiteStates(forks, root))
+  })
+
+  test('verbose: test lines, console output under the right test, failures and summary', async () => {
+    const { forks, mp } = await runBoth(FIXTURE, { config: { reporters: ['verbose'] } })
+    const expected = reporterParts(forks.stdout, root)
+    const actual = reporterParts(mp.stdout, root)
+    expect(actual.tests).toEqual(expected.tests)
+    expect(actual.logs).toEqual(expected.logs)
+    expect(actual.other).toEqual(expected.other)
+    expect(actual.tail).toEqual(expected.tail)
+    expect(actual.logs).toContain('stdout | mixed.test.ts > passes\nlog from passes')
+    expect(actual.logs).toContain('stdout | mixed.test.ts > serial group > s1\nlog from s1')
+    expect(actual.tail.join('\n')).toMatch(/Tests {2}\d+ failed \| \d+ passed \| \d+ skipped \| \d+ todo/)
+    expect(mp.exitCode).toBe(forks.exitCode)
+  })
+
+  test('default: file lines, failed tests, failures and summary', async () => {
+    const { forks, mp } = await runBoth(FIXTURE, { config: { reporters: ['default'] } })
+    const expected = reporterParts(forks.stdout, root)
+    const actual = reporterParts(mp.stdout, root)
+    expect(expected.tests.join('\n')).toContain('❯ mixed.test.ts')
+    expect(actual.tests).toEqual(expected.tests)
+    expect(actual.logs).toEqual(expected.logs)
+    expect(actual.other).toEqual(expected.other)
+    expect(actual.tail).toEqual(expected.tail)
+  })
+
+  test('junit: same test cases, results and failures', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-junit-'))
+    try {
+      const forksFile = join(dir, 'forks.xml')
+      const mpFile = join(dir, 'mp.xml')
+      const forks = await runCompat(FIXTURE, { config: { pool: 'forks', reporters: [['junit', { outputFile: forksFile }]] } })
+      const mp = await runCompat(FIXTURE, { config: { reporters: [['junit', { outputFile: mpFile }]] } })
+      expect(mp.exitCode).toBe(forks.exitCode)
+      const expected = junitCases(readFileSync(forksFile, 'utf-8'))
+      expect(expected).toHaveLength(4)
+      expect(expected.join('\n')).toContain('<testcase classname="mixed.test.ts" name="nested &gt; deeper &gt; deep fails"')
+      expect(junitCases(readFileSync(mpFile, 'utf-8'))).toEqual(expected)
+    }
+    finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+/** Each `<testsuite>` with its normalised `<testcase>`s, sorted by name. */
+function junitCases(xml: string): string[] {
+  return normalText(xml, root)
+    .replace(/ (time|timestamp|hostname)="[^"]*"/g, '')
+    .split(/(?=<testsuite )/)
+    .slice(1)
+    .map(suite => suite.replace(/<\/testsuites>[\s\S]*$/, '').trim())
+    .sort()
+}
