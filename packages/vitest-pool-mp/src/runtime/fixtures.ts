@@ -1,3 +1,4 @@
+import type { TestAPI } from 'vitest'
 import type { MpLock, MpMessageBoard, MpTrail } from '../store/store-client.js'
 import { test } from 'vitest'
 import { mpLock, mpMessageBoard, mpTrail } from './shared-state.js'
@@ -24,7 +25,7 @@ export interface MpFixtures {
  *   })
  * })
  */
-export const mpTest = test.extend<MpFixtures>({
+export const mpTest: MpTestAPI = lazy(() => test.extend<MpFixtures>({
   // Vitest reads the fixture's dependencies from the first parameter's destructuring: none here.
   // eslint-disable-next-line no-empty-pattern
   mpLock: async ({}, use) => { await use(mpLock()) },
@@ -32,4 +33,21 @@ export const mpTest = test.extend<MpFixtures>({
   mpMessageBoard: async ({}, use) => { await use(mpMessageBoard()) },
   // eslint-disable-next-line no-empty-pattern
   mpTrail: async ({}, use) => { await use(mpTrail) },
-})
+}))
+
+/** Vitest's `test`, typed with the shared-state fixtures. */
+export type MpTestAPI = TestAPI<MpFixtures>
+
+/**
+ * `test.extend` needs a test file being collected; built on first use, `mpTest` lets this module be
+ * imported anywhere (a helper shared with a global setup, say) without failing at import.
+ */
+function lazy(create: () => MpTestAPI): MpTestAPI {
+  let made: MpTestAPI | undefined
+  const get = () => made ??= create()
+  return new Proxy((() => {}) as unknown as MpTestAPI, {
+    apply: (_target, thisArg, args) => Reflect.apply(get(), thisArg, args),
+    get: (_target, property) => Reflect.get(get(), property),
+    has: (_target, property) => Reflect.has(get(), property),
+  })
+}

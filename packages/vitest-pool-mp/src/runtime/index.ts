@@ -18,4 +18,4 @@ export const describe = attachMpGroup(vitestDescribe)
 export { mpLock, mpMessageBoard, mpTrail } from './shared-state.js'
 export type { LockOptions, MpLock, MpMessageBoard, MpTrail, TrailCallback, TrailPhase } from './shared-state.js'
 export { mpTest } from './fixtures.js'
-export type { MpFixtures } from './fixtures.js'
+export type { MpFixtures, MpTestAPI } from './fixtures.js'
