@@ -1,8 +1,9 @@
 // What a new user sees: the packed tarball, installed with npm into a fresh project next to the
-// Vitest version running this suite, then `npx vitest run` there.
+// Vitest version running this suite, then `npx vitest run` and `npx tsc` there.
 import type { SpawnSyncReturns } from 'node:child_process'
 import type { JsonTestResults } from 'vitest/node'
 import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
@@ -12,6 +13,11 @@ import { version as vitestVersion } from 'vitest/node'
 const PACKAGE_ROOT = resolve(import.meta.dirname, '../..')
 const TEMPLATE = resolve(import.meta.dirname, '../packed/project')
 const PNPM = ['-y', 'pnpm@10.34.9']
+/** The TypeScript and Node types this repository builds with, for the project's own type check. */
+const DEV_TYPES = Object.fromEntries(['typescript', '@types/node'].map((name) => {
+  const manifest = createRequire(join(PACKAGE_ROOT, 'package.json'))(`${name}/package.json`) as { version: string }
+  return [name, manifest.version]
+}))
 const INSTALL_TIMEOUT = 600_000
 const RUN_TIMEOUT = 180_000
 
@@ -64,7 +70,7 @@ beforeAll(() => {
     name: 'packed-install-check',
     private: true,
     type: 'module',
-    devDependencies: { 'vitest': vitestVersion, 'vitest-pool-mp': `file:${join(work, tarball)}` },
+    devDependencies: { 'vitest': vitestVersion, 'vitest-pool-mp': `file:${join(work, tarball)}`, ...DEV_TYPES },
   }, null, 2)}\n`)
   mustRun('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project, INSTALL_TIMEOUT)
 }, INSTALL_TIMEOUT)
@@ -85,6 +91,11 @@ test('packed install: --pool=mp on the command line, no pool in the config', () 
   expectGroupsRun(['vitest', 'run', '--config', 'vitest.cli.config.ts', '--pool=mp'])
 }, RUN_TIMEOUT)
 
+test('packed install: the config and the test file type-check against the shipped types', () => {
+  const result = run('npx', ['tsc', '-p', '.'], project, RUN_TIMEOUT)
+  expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
+}, RUN_TIMEOUT)
+
 /** Runs `npx <args>` in the project; the serial group shares one process, each free test has its own. */
 function expectGroupsRun(args: string[]): void {
   const records = join(work, `records-${++runs}.jsonl`)
@@ -93,6 +104,7 @@ function expectGroupsRun(args: string[]): void {
   const output = `${result.stdout}\n${result.stderr}`
 
   expect(result.status, output).toBe(0)
+  expect(result.stderr, 'nothing on stderr: no warning, no error').toBe('')
   expect(result.stdout).toContain(`v${vitestVersion}`)
   const json = JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults
   expect(json.numFailedTests, output).toBe(0)
