@@ -1,0 +1,115 @@
+// Writes synthetic Vitest projects for the benchmark: F files × T tests, each test awaiting D ms,
+// with chosen files declared as `serial`, `isolated_free` or `isolated_serial` groups (every other
+// test is ungrouped, hence `free`). The config uses `plugins: [mpPlugin()]` and leaves the pool to
+// the command line (`--pool=mp|forks|threads`, `--maxWorkers`).
+//
+// Every worker records what it did in <suite>/.records/<pid>-<threadId>, one line per event:
+//   <event> <Date.now()> <process.cpuUsage() user+system µs> <performance.timeOrigin> <VITEST_POOL_ID>
+// events: `import` (the test file's module body ran: in a collect pass and in a run), `begin` and
+// `end` (a test body). The runner reads them to count processes and to split their time.
+//
+// Use: node bench/generate.mjs <dir> <files> <tests> [delayMs] [serialFiles] [isolatedFiles]
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * @typedef {object} SuiteSpec
+ * @property {string} name        directory name under the output dir
+ * @property {string} title       what the suite is, for tables
+ * @property {number} files       F
+ * @property {number} tests       T, tests per file
+ * @property {number} delay       D, ms each test awaits
+ * @property {number} [serial]    the first `serial` files are each one `serial` group
+ * @property {number} [isolated]  the next `isolated` files are each one `isolated_serial` group
+ * @property {number} [isolatedFree] the next files are each one `isolated_free` group
+ * @property {boolean} [cold]     clear the Vite/Vitest cache dir before every run
+ */
+
+/** Writes the suite; returns its absolute directory. */
+export function generateSuite(outDir, spec) {
+  const dir = resolve(outDir, spec.name)
+  for (const old of ['test', '.records', '.vite-cache']) {
+    rmSync(join(dir, old), { recursive: true, force: true })
+  }
+  mkdirSync(join(dir, 'test'), { recursive: true })
+  mkdirSync(join(dir, '.records'), { recursive: true })
+  writeFileSync(join(dir, 'vitest.config.mjs'), configSource())
+  writeFileSync(join(dir, 'test', 'bench-lib.mjs'), libSource(join(dir, '.records')))
+  writeFileSync(join(dir, 'suite.json'), `${JSON.stringify(spec, null, 2)}\n`)
+  const serial = spec.serial ?? 0
+  const isolated = spec.isolated ?? 0
+  const isolatedFree = spec.isolatedFree ?? 0
+  const width = String(spec.files).length
+  for (let index = 0; index < spec.files; index++) {
+    const strategy = index < serial
+      ? 'serial'
+      : index < serial + isolated
+        ? 'isolated_serial'
+        : index < serial + isolated + isolatedFree ? 'isolated_free' : undefined
+    const name = `f${String(index + 1).padStart(width, '0')}.test.mjs`
+    writeFileSync(join(dir, 'test', name), testSource(index + 1, spec.tests, spec.delay, strategy))
+  }
+  return dir
+}
+
+function configSource() {
+  return `import { mpPlugin } from 'vitest-pool-mp'
+import { defineConfig } from 'vitest/config'
+
+// The pool and maxWorkers come from the command line: --pool=mp|forks|threads --maxWorkers=N
+export default defineConfig({
+  plugins: [mpPlugin()],
+  cacheDir: '.vite-cache',
+  test: { include: ['test/**/*.test.mjs'] },
+})
+`
+}
+
+function libSource(recordsDir) {
+  return `import { appendFileSync } from 'node:fs'
+import { threadId } from 'node:worker_threads'
+
+const FILE = ${JSON.stringify(recordsDir)} + '/' + process.pid + '-' + threadId
+
+/** Appends one event line for this worker (see bench/generate.mjs). */
+export function mark(event) {
+  const cpu = process.cpuUsage()
+  appendFileSync(FILE, event + ' ' + Date.now() + ' ' + (cpu.user + cpu.system) + ' ' + performance.timeOrigin + ' ' + (process.env.VITEST_POOL_ID ?? '-') + '\\n')
+}
+
+/** One test's body: await the given delay between two marks. */
+export async function work(delay) {
+  mark('begin')
+  await new Promise(resolve => setTimeout(resolve, delay))
+  mark('end')
+}
+`
+}
+
+function testSource(fileNumber, tests, delay, strategy) {
+  const body = Array.from({ length: tests }, (_, index) =>
+    `  test('t${index + 1}', () => work(${delay}))`).join('\n')
+  const open = strategy
+    ? `describe.mpGroup('G${fileNumber}', '${strategy}', () => {`
+    : `describe('f${fileNumber}', () => {`
+  return `import { describe, test } from 'vitest-pool-mp/runtime'
+import { mark, work } from './bench-lib.mjs'
+
+mark('import')
+
+${open}
+${body}
+})
+`
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [dir, files, tests, delay = '100', serial = '0', isolated = '0'] = process.argv.slice(2)
+  if (!dir || !files || !tests) {
+    console.error('usage: node bench/generate.mjs <dir> <files> <tests> [delayMs] [serialFiles] [isolatedFiles]')
+    process.exit(2)
+  }
+  const spec = { name: '.', title: 'custom', files: Number(files), tests: Number(tests), delay: Number(delay), serial: Number(serial), isolated: Number(isolated) }
+  console.log(generateSuite(resolve(dir), spec))
+}

@@ -1,0 +1,341 @@
+// The benchmark: times whole `vitest run` processes on synthetic suites, alternating the commands
+// it compares, and prints medians and ratios against the `forks` pool. See bench/README.md.
+//
+//   node bench/run.mjs                 full run (about 10 minutes on 2 cores)
+//   node bench/run.mjs --quick         1 repetition, small suites (about 1–2 minutes)
+//   node bench/run.mjs --help          every option
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { generateSuite } from './generate.mjs'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const VITEST_BIN = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs')
+const POOL_DIST = join(ROOT, 'packages', 'vitest-pool-mp', 'dist', 'index.js')
+const TIME_BIN = '/usr/bin/time'
+/** A run that takes longer than this is killed and counted as failed. */
+const RUN_TIMEOUT_MS = 300_000
+
+/** The suites of issue 5. D = 100 ms. */
+const FULL_SUITES = [
+  { name: 'serial-10x10', title: '(1) 10 files × 10 tests, every file one serial group', files: 10, tests: 10, delay: 100, serial: 10 },
+  { name: 'files-100x1', title: '(2) 100 files × 1 test', files: 100, tests: 1, delay: 100 },
+  { name: 'free-10x10', title: '(3) 10 files × 10 tests, all free', files: 10, tests: 10, delay: 100 },
+  { name: 'mixed-10x10', title: '(4) 10 files × 10 tests, 3 files serial groups', files: 10, tests: 10, delay: 100, serial: 3 },
+  { name: 'cold-1x1', title: '(5) cold single test (cache cleared)', files: 1, tests: 1, delay: 100, cold: true },
+]
+
+const QUICK_SUITES = [
+  { name: 'q-serial-4x5', title: '(1q) 4 files × 5 tests, every file one serial group', files: 4, tests: 5, delay: 100, serial: 4 },
+  { name: 'q-files-12x1', title: '(2q) 12 files × 1 test', files: 12, tests: 1, delay: 100 },
+  { name: 'q-free-4x5', title: '(3q) 4 files × 5 tests, all free', files: 4, tests: 5, delay: 100 },
+  { name: 'q-mixed-4x5', title: '(4q) 4 files × 5 tests, 1 file a serial group', files: 4, tests: 5, delay: 100, serial: 1 },
+  { name: 'cold-1x1', title: '(5) cold single test (cache cleared)', files: 1, tests: 1, delay: 100, cold: true },
+]
+
+const HELP = `node bench/run.mjs [options]
+  --quick              1 repetition, small suites, maxWorkers 4 only (about 1–2 minutes)
+  --reps N             measured repetitions of each command (default 3; --quick: 1)
+  --suites a,b         only these suites (names: ${FULL_SUITES.map(s => s.name).join(', ')}, or the q- ones)
+  --commands a,b       what to compare (default mp,forks,threads); mp:list times \`vitest list --pool=mp\`
+  --workers 4,8        maxWorkers values (default 4,8; --quick: 4)
+  --delay MS           D, ms each test awaits (default 100)
+  --ca MODE            NODE_EXTRA_CA_CERTS: as-is (default), unset, or both
+  --out DIR            where suites and results go (default bench/.out; must be inside the repo
+                       so the suites resolve vitest and vitest-pool-mp)
+  --label TEXT         a note stored with the results (e.g. "machine shared with other jobs")
+Prints markdown tables; writes <out>/results/<stamp>.md and .json.`
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    suites: { type: 'string' },
+    commands: { type: 'string', default: 'mp,forks,threads' },
+    workers: { type: 'string' },
+    delay: { type: 'string' },
+    ca: { type: 'string', default: 'as-is' },
+    out: { type: 'string', default: join(ROOT, 'bench', '.out') },
+    label: { type: 'string', default: '' },
+    help: { type: 'boolean', default: false },
+  },
+})
+
+if (args.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+const reps = Number(args.reps ?? (args.quick ? 1 : 3))
+const workers = (args.workers ?? (args.quick ? '4' : '4,8')).split(',').map(Number)
+const commands = args.commands.split(',')
+const caModes = args.ca === 'both' ? ['as-is', 'unset'] : [args.ca]
+let suites = args.quick ? QUICK_SUITES : FULL_SUITES
+if (args.suites) {
+  const wanted = args.suites.split(',')
+  suites = [...FULL_SUITES, ...QUICK_SUITES].filter((suite, index, all) =>
+    wanted.includes(suite.name) && all.findIndex(other => other.name === suite.name) === index)
+}
+if (args.delay) {
+  suites = suites.map(suite => ({ ...suite, delay: Number(args.delay) }))
+}
+if (!existsSync(POOL_DIST)) {
+  console.error(`vitest-pool-mp is not built (${POOL_DIST} is missing): run \`npm run build\` first, or \`npm run bench\`.`)
+  process.exit(2)
+}
+for (const mode of caModes) {
+  if (mode !== 'as-is' && mode !== 'unset') {
+    console.error(`--ca must be as-is, unset or both, not ${mode}`)
+    process.exit(2)
+  }
+}
+
+const cpuSource = existsSync(TIME_BIN) ? 'time' : 'proc'
+const environment = describeEnvironment()
+const results = []
+const started = Date.now()
+
+console.error(`bench: ${suites.length} suites × workers ${workers.join('/')} × ${commands.join('/')} × ${reps} reps × ca ${caModes.join('/')}; CPU from ${cpuSource === 'time' ? '/usr/bin/time' : '/proc/self/stat children'}`)
+for (const suite of suites) {
+  const dir = generateSuite(args.out, suite)
+  for (const maxWorkers of workers) {
+    for (const ca of caModes) {
+      for (let rep = 0; rep < reps; rep++) {
+        // Rotate the order each repetition so no command always runs first (cold caches) or last.
+        const order = commands.map((_, index) => commands[(index + rep) % commands.length])
+        for (const command of order) {
+          const run = await timeRun(dir, suite, command, maxWorkers, ca)
+          results.push({ suite: suite.name, maxWorkers, ca, command, rep, ...run })
+          console.error(`  ${suite.name} w${maxWorkers} ca:${ca} ${command.padEnd(8)} rep ${rep + 1}: wall ${run.wall.toFixed(2)} s, cpu ${run.cpu.toFixed(2)} s, ${run.processes} procs${run.ok ? '' : '  FAILED'}`)
+        }
+      }
+    }
+  }
+}
+environment.loadAfter = loadavg().map(value => value.toFixed(2)).join(' ')
+environment.durationSeconds = Math.round((Date.now() - started) / 1000)
+
+const markdown = renderMarkdown()
+console.log(markdown)
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+mkdirSync(join(args.out, 'results'), { recursive: true })
+writeFileSync(join(args.out, 'results', `${stamp}.md`), markdown)
+writeFileSync(join(args.out, 'results', `${stamp}.json`), `${JSON.stringify({ environment, suites, results }, null, 2)}\n`)
+console.error(`bench: wrote ${join(args.out, 'results', `${stamp}.md`)} and .json in ${environment.durationSeconds} s`)
+if (results.some(result => !result.ok)) {
+  process.exitCode = 1
+}
+
+/** One whole `vitest run` (or `vitest list`) process: wall, CPU of it and all its waited children, worker records. */
+async function timeRun(dir, suite, command, maxWorkers, ca) {
+  const [pool, verb = 'run'] = command.split(':')
+  const records = join(dir, '.records')
+  rmSync(records, { recursive: true, force: true })
+  mkdirSync(records, { recursive: true })
+  if (suite.cold) {
+    rmSync(join(dir, '.vite-cache'), { recursive: true, force: true })
+  }
+  const env = { ...process.env }
+  if (ca === 'unset') {
+    delete env.NODE_EXTRA_CA_CERTS
+  }
+  delete env.VITEST_POOL_ID
+  delete env.VITEST_WORKER_ID
+  const vitestArgs = [VITEST_BIN, verb, `--pool=${pool}`, `--maxWorkers=${maxWorkers}`, '--reporter=dot']
+  const timeFile = join(tmpdir(), `vitest-pool-mp-bench-${process.pid}.time`)
+  const [file, argv] = cpuSource === 'time'
+    ? [TIME_BIN, ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, ...vitestArgs]]
+    : [process.execPath, vitestArgs]
+  const before = cpuSource === 'proc' ? childrenCpu() : 0
+  const startedAt = Date.now()
+  const start = process.hrtime.bigint()
+  const { code, output } = await spawnAndWait(file, argv, { cwd: dir, env })
+  const wall = Number(process.hrtime.bigint() - start) / 1e9
+  let cpu
+  let maxRssMb
+  if (cpuSource === 'time') {
+    const [, user, system, rss] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+    cpu = user + system
+    maxRssMb = Math.round(rss / 1024)
+    rmSync(timeFile, { force: true })
+  }
+  else {
+    cpu = childrenCpu() - before
+  }
+  const ok = code === 0
+  if (!ok) {
+    console.error(`    exit code ${code}; last output:\n${output.slice(-2000)}`)
+  }
+  return { ok, wall, cpu, maxRssMb, ...analyzeRecords(records, startedAt) }
+}
+
+function spawnAndWait(file, argv, options) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(file, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk) => { output = (output + chunk).slice(-8000) })
+    child.stderr.on('data', (chunk) => { output = (output + chunk).slice(-8000) })
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolvePromise({ code: code ?? signal, output })
+    })
+  })
+}
+
+/** CPU seconds of this process's waited-for children (utime+stime of children, /proc/self/stat fields 16–17). */
+function childrenCpu() {
+  const stat = readFileSync('/proc/self/stat', 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+  return (Number(fields[13]) + Number(fields[14])) / ticks
+}
+
+/**
+ * Reads the workers' event lines (bench/generate.mjs). A worker is a process (threadId 0) or a
+ * worker thread. One that ran no test body only collected. Per-process CPU is known only for
+ * processes: a thread's process.cpuUsage() is the whole process's.
+ */
+function analyzeRecords(dir, startedAt) {
+  const workers = readdirSync(dir).map((name) => {
+    const events = readFileSync(join(dir, name), 'utf8').trim().split('\n').map((line) => {
+      const [event, time, cpu, origin] = line.split(' ')
+      return { event, time: Number(time), cpu: Number(cpu) / 1e6, origin: Number(origin) }
+    })
+    const imported = events.find(event => event.event === 'import')
+    const begins = events.filter(event => event.event === 'begin')
+    return {
+      thread: !name.endsWith('-0'),
+      collectOnly: begins.length === 0,
+      bootWall: imported ? (imported.time - imported.origin) / 1000 : undefined,
+      bootCpu: imported?.cpu,
+      lastCpu: events.at(-1).cpu,
+      firstBegin: begins[0]?.time,
+      startedAt: events[0].origin,
+    }
+  })
+  const processes = workers.filter(worker => !worker.thread)
+  const begins = workers.map(worker => worker.firstBegin).filter(Boolean)
+  return {
+    processes: workers.length,
+    collectProcesses: workers.filter(worker => worker.collectOnly).length,
+    bootWall: median(workers.map(worker => worker.bootWall).filter(value => value !== undefined)),
+    bootCpu: processes.length ? median(processes.map(worker => worker.bootCpu).filter(value => value !== undefined)) : undefined,
+    workerCpu: processes.length ? sum(processes.map(worker => worker.lastCpu)) : undefined,
+    collectCpu: processes.length ? sum(processes.filter(worker => worker.collectOnly).map(worker => worker.lastCpu)) : undefined,
+    toFirstTest: begins.length ? (Math.min(...begins) - startedAt) / 1000 : undefined,
+    firstWorkerAt: workers.length ? (Math.min(...workers.map(worker => worker.startedAt)) - startedAt) / 1000 : undefined,
+  }
+}
+
+function describeEnvironment() {
+  const vitestVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'vitest', 'package.json'), 'utf8')).version
+  const tinypoolVersion = readVersion('tinypool')
+  let commit = ''
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+  }
+  catch {}
+  return {
+    label: args.label,
+    date: new Date().toISOString(),
+    node: process.version,
+    vitest: vitestVersion,
+    tinypool: tinypoolVersion,
+    commit,
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadBefore: loadavg().map(value => value.toFixed(2)).join(' '),
+    nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ? `set (${process.env.NODE_EXTRA_CA_CERTS})` : 'not set',
+    caModes,
+    cpuSource: cpuSource === 'time' ? '/usr/bin/time -f "%e %U %S %M" (user+sys of vitest and every child it waited for)' : 'getrusage children via /proc/self/stat (utime+stime of waited children)',
+    command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    reps,
+  }
+}
+
+function readVersion(name) {
+  const store = join(ROOT, 'node_modules', '.pnpm')
+  const entry = existsSync(store) ? readdirSync(store).find(dir => dir.startsWith(`${name}@`)) : undefined
+  return entry ? entry.slice(name.length + 1).split('_')[0] : 'unknown'
+}
+
+function renderMarkdown() {
+  const lines = []
+  const env = environment
+  lines.push(`# vitest-pool-mp benchmark${env.label ? ` — ${env.label}` : ''}`, '')
+  lines.push(`- command: \`${env.command}\``)
+  lines.push(`- date: ${env.date}, ${env.durationSeconds} s; commit ${env.commit}`)
+  lines.push(`- Node ${env.node}, Vitest ${env.vitest}, Tinypool ${env.tinypool}`)
+  lines.push(`- machine: ${env.cores} cores, ${env.cpuModel}; load average before ${env.loadBefore}, after ${env.loadAfter}`)
+  lines.push(`- NODE_EXTRA_CA_CERTS: ${env.nodeExtraCaCerts}; runs made with it: ${env.caModes.join(', ')}`)
+  lines.push(`- CPU: ${env.cpuSource}; wall: the runner's clock around the whole process`)
+  lines.push(`- medians of ${env.reps} repetition(s); commands alternate, their order rotating each repetition`)
+  lines.push('')
+  lines.push('Columns: wall and CPU medians (s); ×forks = this median / forks median; procs = worker processes (threads for `threads`)'
+    + ' that ran the test files, of which collect = those that ran no test (mp\'s collect pass); CPU/proc = CPU / procs;'
+    + ' boot CPU = median CPU of a worker process from its start to its test file\'s import; boot wall = the same in wall time;'
+    + ' 1st test = from the start of `vitest` to the first test body.', '')
+  for (const suite of suites) {
+    lines.push(`## ${suite.title}`, '')
+    lines.push(`F=${suite.files} T=${suite.tests} D=${suite.delay} ms${suite.serial ? `, serial files ${suite.serial}` : ''}${suite.isolated ? `, isolated files ${suite.isolated}` : ''}`, '')
+    lines.push('| maxWorkers | ca | command | wall | CPU | wall ×forks | CPU ×forks | procs (collect) | CPU/proc | boot CPU | boot wall | 1st test |')
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|')
+    for (const maxWorkers of workers) {
+      for (const ca of caModes) {
+        const group = results.filter(result => result.suite === suite.name && result.maxWorkers === maxWorkers && result.ca === ca)
+        const forks = summarize(group.filter(result => result.command === 'forks'))
+        for (const command of commands) {
+          const row = summarize(group.filter(result => result.command === command))
+          if (!row) {
+            continue
+          }
+          lines.push(`| ${maxWorkers} | ${ca} | ${command}${row.failed ? ` (${row.failed} failed)` : ''} | ${fmt(row.wall)} | ${fmt(row.cpu)} | ${ratio(row.wall, forks?.wall)} | ${ratio(row.cpu, forks?.cpu)} | ${row.processes} (${row.collectProcesses}) | ${fmt(row.cpu / row.processes, 3)} | ${fmt(row.bootCpu, 3)} | ${fmt(row.bootWall, 3)} | ${fmt(row.toFirstTest)} |`)
+        }
+      }
+    }
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+function summarize(runs) {
+  if (!runs.length) {
+    return undefined
+  }
+  const pick = key => median(runs.map(run => run[key]).filter(value => value !== undefined))
+  return {
+    failed: runs.filter(run => !run.ok).length,
+    wall: pick('wall'),
+    cpu: pick('cpu'),
+    processes: pick('processes'),
+    collectProcesses: pick('collectProcesses'),
+    bootCpu: pick('bootCpu'),
+    bootWall: pick('bootWall'),
+    toFirstTest: pick('toFirstTest'),
+  }
+}
+
+function median(values) {
+  if (!values.length) {
+    return undefined
+  }
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+function sum(values) {
+  return values.reduce((total, value) => total + value, 0)
+}
+
+function fmt(value, digits = 2) {
+  return value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits)
+}
+
+function ratio(value, base) {
+  return value === undefined || !base ? '–' : value === base ? '1' : (value / base).toFixed(2)
+}
