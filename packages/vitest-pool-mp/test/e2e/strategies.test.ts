@@ -212,3 +212,9 @@ test('pool: mpPool(options) in the config', async () => {
   expectInOrderInOneProcess(named(run, ['ungrouped 1', 'ungrouped 2']))
   expect(pids(named(run, ['ungrouped 1', 'free 1', 'free 2'])).size).toBe(3)
 })
+
+test('--pool=mp replaces a pool: mpPool(options) object: the options given to the plugin apply', async () => {
+  const run = await runFixture('strategies-pool-object', { config: { pool: 'mp' } })
+  expect(run.exitCode).toBe(0)
+  expect(pids(named(run, ['ungrouped 1', 'ungrouped 2'])).size).toBe(2)
+})
