@@ -12,6 +12,7 @@ import Tinypool from 'tinypool'
 import { describeBatch, planBatches } from './batches.js'
 import { createDeferred } from './deferred.js'
 import { ChildHost } from './child-host.js'
+import { collectChunks } from './collect-chunks.js'
 import { combineErrors, MpError } from './errors.js'
 import { readFileDocblock } from './file-environment.js'
 import { resolveGroups } from './groups.js'
@@ -191,25 +192,38 @@ export class ProjectRun {
       this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, this.target, false))))
   }
 
+  /**
+   * Collects every file, a few processes for the whole run rather than one per file. A file whose
+   * collector dies or hangs is simply missing here: it then runs whole in a batch of its own, where
+   * whatever went wrong is reported the way Vitest's own pools would.
+   */
   private async collectAll(): Promise<Map<string, RunnerTestFile>> {
     const trees = new Map<string, RunnerTestFile>()
     const config = { ...this.project.serializedConfig, includeTaskLocation: true }
-    await Promise.all(this.specs.map(spec => this.withSlot(async (poolId) => {
-      const rpc = {
-        ...this.target,
-        onQueued: () => undefined,
-        onCollected: async (files: RunnerTestFile[]) => { files.forEach(file => trees.set(file.filepath, file)) },
-        onTaskUpdate: async () => undefined,
-        onUserConsoleLog: () => undefined,
-        onAfterSuiteRun: () => undefined,
-        onUnhandledError: () => undefined,
-      } as RuntimeRPC
+    const rpc = {
+      ...this.target,
+      onQueued: () => undefined,
+      onCollected: async (files: RunnerTestFile[]) => { files.forEach(file => trees.set(file.filepath, file)) },
+      onTaskUpdate: async () => undefined,
+      onUserConsoleLog: () => undefined,
+      onAfterSuiteRun: () => undefined,
+      onUnhandledError: () => undefined,
+    } as RuntimeRPC
+    const chunks = collectChunks(this.specs.map(spec => spec.moduleId), moduleId => JSON.stringify(this.files.get(moduleId)!.environment), this.slots.size)
+    await Promise.all(chunks.map(chunk => this.withSlot(async (poolId) => {
       if (this.cancelled) {
         return
       }
-      await this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, rpc, false, config, 'collect')
+      const label = chunk.length === 1 ? `collecting ${this.format(chunk[0]!)}` : `collecting ${chunk.length} files`
+      await this.runChild(label, poolId, chunk, undefined, rpc, this.collectWatchdog(), config, 'collect')
     })))
     return trees
+  }
+
+  private collectWatchdog(): number | false {
+    const grace = this.options.watchdogGrace
+    const { testTimeout, hookTimeout } = this.project.config
+    return grace === false || !testTimeout || !hookTimeout ? false : Math.max(testTimeout, hookTimeout) + grace
   }
 
   private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] {
