@@ -1,0 +1,68 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, test } from 'vitest'
+import { copyFixture, fixtureRoot, normalJson, runBoth, runCompat } from './compat-helpers'
+
+const EXPECTED_KEYS = ['snap one 1', 'snap three 1', 'snap three > named 1', 'snap two 1', 'suite > snap five 1', 'suite > snap four 1']
+// maxWorkers is 3: the first three free tests wait for each other (see compat-snapshots/barrier.ts).
+const OVERLAP = { SNAP_BARRIER: '3' }
+
+/** The keys of a .snap file, sorted. */
+function snapKeys(file: string): string[] {
+  return [...readFileSync(file, 'utf-8').matchAll(/^exports\[`(.+)`\] = /gm)].map(match => match[1]!).sort()
+}
+
+describe('snapshots written by several workers of one file', () => {
+  const copies: (() => void)[] = []
+  afterEach(() => {
+    copies.splice(0).forEach(dispose => dispose())
+  })
+
+  async function writeSnapshots(fixture: string, pool: 'forks' | 'mp', update: 'new' | 'all'): Promise<string[]> {
+    const copy = copyFixture(fixture)
+    copies.push(copy.dispose)
+    const snap = join(copy.root, '__snapshots__', 'many.test.ts.snap')
+    rmSync(snap, { force: true })
+    const run = await runCompat(copy.root, {
+      filters: ['many.test.ts'],
+      config: { update, ...(pool === 'forks' ? { pool: 'forks' } : { env: OVERLAP }) },
+    })
+    expect(run.exitCode, `${pool}\n${run.stdout}\n${run.stderr}`).toBe(0)
+    expect(normalJson(run.json, copy.root).numPassedTests, pool).toBe(5)
+    expect(existsSync(snap), pool).toBe(true)
+    return snapKeys(snap)
+  }
+
+  test('forks writes every test\'s snapshot', async () => {
+    expect(await writeSnapshots('compat-snapshots', 'forks', 'new')).toEqual(EXPECTED_KEYS)
+  })
+
+  // Known bug (lost update). Each worker's SnapshotState reads the .snap file when the test file
+  // starts and rewrites it whole when the worker ends; workers of one file that overlap each
+  // write what they read plus their own entries, so the last writer drops the others' new
+  // entries. The run still passes (exit 0), and the lost snapshots are written again as new on
+  // the next run, or fail it under --ci. Fix: compat-snapshots-merge (test below).
+  for (const update of ['new', 'all'] as const) {
+    test.fails(`mp, update '${update}', overlapping workers: every test's snapshot is in the file`, async () => {
+      expect(await writeSnapshots('compat-snapshots', 'mp', update)).toEqual(EXPECTED_KEYS)
+    })
+  }
+
+  test('mp with the merging snapshot environment (the proposed fix) keeps every snapshot', async () => {
+    expect(await writeSnapshots('compat-snapshots-merge', 'mp', 'new')).toEqual(EXPECTED_KEYS)
+    expect(await writeSnapshots('compat-snapshots-merge', 'mp', 'all')).toEqual(EXPECTED_KEYS)
+  })
+
+  test('a mismatching snapshot fails like on forks, and the .snap file is left alone', async () => {
+    const root = fixtureRoot('compat-snapshots')
+    const snap = join(root, '__snapshots__', 'mismatch.test.ts.snap')
+    const before = readFileSync(snap, 'utf-8')
+    const { forks, mp } = await runBoth('compat-snapshots', { filters: ['mismatch.test.ts'], config: { update: false } })
+    const expected = normalJson(forks.json, root)
+    expect(expected.numFailedTests).toBe(1)
+    expect(expected.files[0]!.tests.find(t => t.fullName === 'does not match')!.failureMessages.join('\n')).toContain('Snapshot `does not match 1` mismatched')
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(mp.exitCode).toBe(1)
+    expect(readFileSync(snap, 'utf-8')).toBe(before)
+  })
+})
