@@ -33,6 +33,10 @@ interface FileState {
   done: Deferred<void>
 }
 
+// Coverage providers keep one coverage result per joined `testFiles` and let a later one replace
+// it (a rerun's), so each batch's coverage needs its own key or only one worker's would count.
+const COVERAGE_KEY_MARK = '#vitest-pool-mp batch '
+
 const FINAL_TEST_EVENTS = new Set<TaskEvent>(['test-finished', 'test-cancel', 'test-failed-early'])
 
 /**
@@ -103,6 +107,7 @@ export class ReportMerger {
         }
       }),
       onTaskUpdate: (packs, events) => this.enqueue(() => this.forwardUpdate(batch, packs, events)),
+      onAfterSuiteRun: meta => this.target.onAfterSuiteRun({ ...meta, testFiles: [...meta.testFiles, `${COVERAGE_KEY_MARK}${batch.id}`] }),
     } as RuntimeRPC
   }
 

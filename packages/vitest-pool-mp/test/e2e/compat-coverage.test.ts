@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { afterEach, expect, test } from 'vitest'
+import { fixtureRoot, runCompat } from './compat-helpers'
+
+const root = fixtureRoot('compat-coverage')
+
+interface FileCoverage {
+  statementMap: Record<string, { start: { line: number } }>
+  s: Record<string, number>
+  fnMap: Record<string, { name: string }>
+  f: Record<string, number>
+}
+
+const dirs: string[] = []
+afterEach(() => {
+  dirs.splice(0).forEach(dir => rmSync(dir, { recursive: true, force: true }))
+})
+
+/** Runs the fixture with v8 coverage; returns the summary and, per source line, how often it ran. */
+async function cover(pool: 'forks' | 'mp') {
+  const reportsDirectory = mkdtempSync(join(tmpdir(), `mp-coverage-${pool}-`))
+  dirs.push(reportsDirectory)
+  const run = await runCompat('compat-coverage', {
+    config: {
+      ...(pool === 'forks' && { pool: 'forks' }),
+      coverage: { enabled: true, provider: 'v8', reporter: ['json-summary', 'json'], reportsDirectory, include: ['src/**'] },
+    },
+  })
+  expect(run.exitCode, run.stderr).toBe(0)
+  const summary = JSON.parse(readFileSync(join(reportsDirectory, 'coverage-summary.json'), 'utf-8')) as Record<string, unknown>
+  const detail = JSON.parse(readFileSync(join(reportsDirectory, 'coverage-final.json'), 'utf-8')) as Record<string, FileCoverage>
+  const functions: Record<string, number> = {}
+  for (const [file, coverage] of Object.entries(detail)) {
+    for (const [id, fn] of Object.entries(coverage.fnMap)) {
+      functions[`${relative(root, file)} ${fn.name}`] = coverage.f[id]!
+    }
+  }
+  return {
+    summary: Object.fromEntries(Object.entries(summary).map(([file, value]) => [file === 'total' ? file : relative(root, file), value])),
+    functions,
+  }
+}
+
+test('coverage v8: lines run in different workers of one file are all counted, as on forks', async () => {
+  const forks = await cover('forks')
+  const mp = await cover('mp')
+  expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0 })
+  expect(mp.functions).toEqual(forks.functions)
+  expect(mp.summary).toEqual(forks.summary)
+})
