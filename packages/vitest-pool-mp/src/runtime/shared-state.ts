@@ -1,7 +1,7 @@
 import type { MpLock, MpMessageBoard, StoreClient, TrailCallback } from '../store/store-client.js'
 import type { Caller, TrailPhase } from '../store/store-rpc.js'
 import { relative } from 'node:path'
-import { expect } from 'vitest'
+import { expect, onTestFinished } from 'vitest'
 import { getStoreChannel } from '../child/store-channel.js'
 import { ERROR_PREFIX } from '../errors.js'
 import { createLocalChannel } from '../store/local-channel.js'
@@ -24,7 +24,7 @@ function client(): StoreClient {
     if (!channel) {
       warnIfNotShared(global.__vitest_worker__?.config?.maxWorkers)
     }
-    global[CLIENT_KEY] = createStoreClient(channel ?? createLocalChannel(), currentCaller)
+    global[CLIENT_KEY] = createStoreClient(channel ?? createLocalChannel(), { caller: currentCaller, onCallerEnd })
   }
   return global[CLIENT_KEY]
 }
@@ -36,6 +36,17 @@ function warnIfNotShared(maxWorkers: number | undefined): void {
       + 'each worker has its own store, so nothing is shared between them. Run with `pool: \'mp\'` (and mpPlugin()) to share them, or set maxWorkers to 1.',
     )
   }
+}
+
+function onCallerEnd(callback: () => void): void {
+  if (expect.getState().currentTestName === undefined) {
+    return
+  }
+  try {
+    onTestFinished(callback)
+  }
+  // Not inside a test (a beforeAll hook, say): its waits end with the worker's batch.
+  catch {}
 }
 
 function currentCaller(): Caller {

@@ -9,6 +9,8 @@ export interface LockOwner {
   label: string
   /** The test that asked, when it was asked from inside one. */
   test?: string
+  /** Names this one request, so the worker can withdraw it (its test ended while it waited). */
+  ticket?: string
 }
 
 /** What kind of hold: the user's own, or a short internal one the store takes for a write. */
@@ -24,8 +26,8 @@ interface Waiter {
 
 /** Names the owner in messages: the test when known, the process and batch always. */
 export function describeOwner(owner: LockOwner): string {
-  const test = owner.test ? `test "${owner.test}" ` : ''
-  return `${test}in process ${owner.pid} (${owner.label})`
+  const where = `process ${owner.pid} (${owner.label})`
+  return owner.test ? `test "${owner.test}" in ${where}` : where
 }
 
 /**
@@ -99,6 +101,25 @@ export class FifoLock {
       this.current = undefined
       this.grantNext()
     }
+  }
+
+  /**
+   * Withdraws `session`'s request `ticket`: it leaves the queue, failing with `reason`, or, if it
+   * was granted meanwhile, gives the lock back. Resolves to whether the request was found.
+   */
+  withdraw(session: object, ticket: string, reason: string): boolean {
+    const waiter = this.waiters.find(w => w.owner.session === session && w.owner.ticket === ticket)
+    if (waiter) {
+      this.remove(waiter)
+      waiter.fail(new MpError(reason))
+      return true
+    }
+    if (this.current?.owner.session === session && this.current.owner.ticket === ticket) {
+      this.current = undefined
+      this.grantNext()
+      return true
+    }
+    return false
   }
 
   private grantNext(): void {

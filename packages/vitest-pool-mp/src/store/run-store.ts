@@ -1,5 +1,5 @@
 import type { LockOwner } from './fifo-lock.js'
-import type { TrailPhase } from './store-rpc.js'
+import type { Caller, TrailPhase } from './store-rpc.js'
 import { MpError } from '../errors.js'
 import { describeOwner, FifoLock } from './fifo-lock.js'
 
@@ -75,11 +75,18 @@ export class RunStore {
   }
 
   /** @internal */
+  withdraw(session: StoreSession, ticket: string, reason: string): void {
+    const locks = [...this.locks.values(), ...this.keyLocks.values(), ...[...this.trails.values()].map(trail => trail.lock)]
+    locks.some(lock => lock.withdraw(session, ticket, reason))
+    this.prune()
+  }
+
+  /** @internal */
   close(session: StoreSession): void {
     if (!this.sessions.delete(session)) {
       return
     }
-    const reason = `The worker ${describeOwner({ session, ...session.info })} ended while waiting.`
+    const reason = `The worker in ${describeOwner({ session, ...session.info })} ended while waiting.`
     for (const lock of [...this.locks.values(), ...this.keyLocks.values()]) {
       lock.drop(session, reason)
     }
@@ -95,12 +102,27 @@ export class RunStore {
 export class StoreSession {
   constructor(private readonly store: RunStore, readonly info: SessionInfo) {}
 
-  private owner(test?: string): LockOwner {
-    return { session: this, pid: this.info.pid, label: this.info.label, ...(test !== undefined && { test }) }
+  private owner(caller: Caller = {}): LockOwner {
+    return {
+      session: this,
+      pid: this.info.pid,
+      label: this.info.label,
+      ...(caller.test !== undefined && { test: caller.test }),
+      ...(caller.ticket !== undefined && { ticket: caller.ticket }),
+    }
   }
 
-  acquire(name: string, options: { timeoutMs?: number, test?: string } = {}): Promise<void> {
-    return this.store.lock(name).acquire(this.owner(options.test), 'user', options.timeoutMs)
+  acquire(name: string, caller: Caller = {}, timeoutMs?: number): Promise<void> {
+    return this.store.lock(name).acquire(this.owner(caller), 'user', timeoutMs)
+  }
+
+  /**
+   * Withdraws the wait `ticket` (a lock, an update or a trail) whose test has ended: it leaves its
+   * queue, or gives back what it was granted meanwhile, without writing or counting anything.
+   */
+  withdraw(ticket: string): void {
+    const reason = `The test that was waiting ended first (request ${ticket} in ${describeOwner({ session: this, ...this.info })}); the wait was withdrawn.`
+    this.store.withdraw(this, ticket, reason)
   }
 
   release(name: string): void {
@@ -124,19 +146,19 @@ export class StoreSession {
     return [...this.store.board.keys()]
   }
 
-  set(key: string, value: unknown, test?: string): Promise<void> {
-    return this.write(key, 'board.set', test, () => { this.store.board.set(key, value) })
+  set(key: string, value: unknown, caller?: Caller): Promise<void> {
+    return this.write(key, 'board.set', caller, () => { this.store.board.set(key, value) })
   }
 
-  delete(key: string, test?: string): Promise<boolean> {
+  delete(key: string, caller?: Caller): Promise<boolean> {
     let existed = false
-    return this.write(key, 'board.delete', test, () => { existed = this.store.board.delete(key) }).then(() => existed)
+    return this.write(key, 'board.delete', caller, () => { existed = this.store.board.delete(key) }).then(() => existed)
   }
 
   /** Holds `key` against every other writer until `endUpdate`; resolves to the current value. */
-  async beginUpdate(key: string, test?: string): Promise<unknown> {
+  async beginUpdate(key: string, caller?: Caller): Promise<unknown> {
     this.refuseInsideOwnUpdate(key, 'board.update')
-    await this.store.keyLock(key).acquire(this.owner(test), 'user')
+    await this.store.keyLock(key).acquire(this.owner(caller), 'user')
     return this.store.board.get(key)
   }
 
@@ -154,9 +176,9 @@ export class StoreSession {
   }
 
   /** Waits for trail `name`, then tells whether this consumer is the first (start) or last (finish). */
-  async enterTrail(name: string, phase: TrailPhase, test?: string): Promise<boolean> {
+  async enterTrail(name: string, phase: TrailPhase, caller?: Caller): Promise<boolean> {
     const trail = this.store.trail(name)
-    await trail.lock.acquire(this.owner(test), 'user')
+    await trail.lock.acquire(this.owner(caller), 'user')
     const count = this.store.trailCount(name)
     if (phase === 'start') {
       return count === 0
@@ -208,11 +230,11 @@ export class StoreSession {
     }
   }
 
-  private write(key: string, call: string, test: string | undefined, apply: () => void): Promise<void> {
+  private write(key: string, call: string, caller: Caller | undefined, apply: () => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.refuseInsideOwnUpdate(key, call)
       const lock = this.store.keyLock(key)
-      lock.request(this.owner(test), 'write', () => {
+      lock.request(this.owner(caller), 'write', () => {
         apply()
         lock.release(this)
         this.store.prune()

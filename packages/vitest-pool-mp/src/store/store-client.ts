@@ -65,17 +65,29 @@ export interface StoreClient {
 
 type StoreRpc = BirpcReturn<StoreServerFunctions, StoreClientFunctions>
 
-/**
- * The worker's side of the store. `caller` names the running test, for other workers' errors.
- * Errors from the store are rethrown here, with this worker's stack.
- */
-export function createStoreClient(channel: StoreChannel, caller: () => Caller = () => ({})): StoreClient {
+/** What the client learns from the test runner. */
+export interface CallerContext {
+  /** Names the running test, for other workers' errors. */
+  caller: () => Caller
+  /**
+   * Runs `callback` when the running test ends; does nothing outside a test. A wait still pending
+   * then is withdrawn, so a test that timed out never leaves its worker queued for, or holding, a lock.
+   */
+  onCallerEnd: (callback: () => void) => void
+}
+
+const NO_CONTEXT: CallerContext = { caller: () => ({}), onCallerEnd: () => {} }
+
+/** The worker's side of the store. Errors from the store are rethrown here, with this worker's stack. */
+export function createStoreClient(channel: StoreChannel, context: CallerContext = NO_CONTEXT): StoreClient {
   const rpc: StoreRpc = createBirpc<StoreServerFunctions, StoreClientFunctions>({}, {
     post: data => channel.post(data),
     on: listener => channel.on(listener),
     off: listener => channel.off(listener),
+    eventNames: ['withdraw'],
     timeout: -1,
   })
+  const { caller } = context
   const call = async <T>(request: () => Promise<T>): Promise<T> => {
     try {
       return await request()
@@ -84,9 +96,26 @@ export function createStoreClient(channel: StoreChannel, caller: () => Caller = 
       throw localError(error)
     }
   }
+  let tickets = 0
+  /** A call that may wait in a queue: withdrawn if its test ends first. */
+  const wait = async <T>(request: (caller: Caller) => Promise<T>): Promise<T> => {
+    const ticket = `${++tickets}`
+    let pending = true
+    context.onCallerEnd(() => {
+      if (pending) {
+        void rpc.withdraw(ticket)
+      }
+    })
+    try {
+      return await call(() => request({ ...caller(), ticket }))
+    }
+    finally {
+      pending = false
+    }
+  }
 
   const lock = (name: string = RUN_LOCK): MpLock => {
-    const acquire = (options: LockOptions = {}) => call(() => rpc.acquire(name, caller(), options.timeout))
+    const acquire = (options: LockOptions = {}) => wait(asker => rpc.acquire(name, asker, options.timeout))
     const release = () => call(() => rpc.release(name))
     return {
       name,
@@ -112,7 +141,7 @@ export function createStoreClient(channel: StoreChannel, caller: () => Caller = 
     async set(key, value) {
       checkBoardKey('board.set', key)
       checkBoardValue('board.set', key, value)
-      await call(() => rpc.set(key, value, caller()))
+      await wait(asker => rpc.set(key, value, asker))
     },
     has: (key) => {
       checkBoardKey('board.has', key)
@@ -120,12 +149,12 @@ export function createStoreClient(channel: StoreChannel, caller: () => Caller = 
     },
     delete: (key) => {
       checkBoardKey('board.delete', key)
-      return call(() => rpc.delete(key, caller()))
+      return wait(asker => rpc.delete(key, asker))
     },
     keys: () => call(() => rpc.keys()),
     async update<T>(key: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
       checkBoardKey('board.update', key)
-      const current = await call(() => rpc.beginUpdate(key, caller())) as T | undefined
+      const current = await wait(asker => rpc.beginUpdate(key, asker)) as T | undefined
       let next: T
       try {
         next = await fn(current)
@@ -149,7 +178,7 @@ export function createStoreClient(channel: StoreChannel, caller: () => Caller = 
     if (typeof callback !== 'function') {
       throw new MpError(`mpTrail("${name}", "${phase}") needs a callback as its last argument.`)
     }
-    const flag = await call(() => rpc.enterTrail(name, phase, caller()))
+    const flag = await wait(asker => rpc.enterTrail(name, phase, asker))
     let result: T
     try {
       result = await callback(flag)

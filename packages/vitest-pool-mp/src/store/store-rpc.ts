@@ -12,6 +12,8 @@ export type TrailPhase = 'start' | 'finish'
 export interface Caller {
   /** The running test's full name, when called from inside a test. */
   test?: string
+  /** Names a request that may wait, so `withdraw` can take it back. */
+  ticket?: string
 }
 
 /** The store's functions, served in the main process. */
@@ -34,6 +36,11 @@ export interface StoreServerFunctions {
   enterTrail: (name: string, phase: TrailPhase, caller: Caller) => Promise<boolean>
   /** Counts the consumer in or out, and releases the trail. */
   exitTrail: (name: string, phase: TrailPhase, succeeded: boolean) => void
+  /**
+   * The test that made request `ticket` ended while it was still waiting (a test timeout, say):
+   * the request leaves its queue, or gives back what it got meanwhile. Sent as an event.
+   */
+  withdraw: (ticket: string) => void
 }
 
 /** The worker serves nothing: the store never calls it. */

@@ -15,17 +15,18 @@ export class StoreServer {
     const session = this.store.connect({ pid: child.pid, label: child.label })
     let open = true
     const functions: StoreServerFunctions = {
-      acquire: (name, caller, timeoutMs) => session.acquire(name, { ...caller, ...(timeoutMs !== undefined && { timeoutMs }) }),
+      acquire: (name, caller, timeoutMs) => session.acquire(name, caller, timeoutMs),
       release: name => session.release(name),
       get: key => session.get(key),
       has: key => session.has(key),
       keys: () => session.keys(),
-      set: (key, value, caller) => session.set(key, value, caller.test),
-      delete: (key, caller) => session.delete(key, caller.test),
-      beginUpdate: (key, caller) => session.beginUpdate(key, caller.test),
+      set: (key, value, caller) => session.set(key, value, caller),
+      delete: (key, caller) => session.delete(key, caller),
+      beginUpdate: (key, caller) => session.beginUpdate(key, caller),
       endUpdate: (key, commit) => session.endUpdate(key, commit),
-      enterTrail: (name, phase, caller) => session.enterTrail(name, phase, caller.test),
+      enterTrail: (name, phase, caller) => session.enterTrail(name, phase, caller),
       exitTrail: (name, phase, succeeded) => session.exitTrail(name, phase, succeeded),
+      withdraw: ticket => session.withdraw(ticket),
     }
     const rpc = createBirpc<StoreClientFunctions, StoreServerFunctions>(functions, {
       post: (data) => {

@@ -27,3 +27,11 @@ test('outside the mp pool the API works in one process, and warns that nothing i
   const warnings = run.stderr.split('mpLock, mpMessageBoard and mpTrail are used outside the mp pool, with up to 2 workers').length - 1
   expect(warnings).toBe(1)
 })
+
+test('a test that times out while queued for a lock leaves the queue; the next test of its worker gets the lock', async () => {
+  const run = await runFixture('shared-abandon')
+  const results = statuses(run.json)
+  expect(results['Waiter times out while queued']).toBe('failed')
+  expect(results['Waiter gets the lock afterwards']).toBe('passed')
+  expect(results['Holder holds the lock until the waiter has given up']).toBe('passed')
+})

@@ -10,7 +10,7 @@ function workers(count: number) {
   const server = new StoreServer()
   return Array.from({ length: count }, (_, i) => {
     const channel = connectLoopback(server, { pid: 2000 + i, label: `batch ${i}` })
-    return { ...createStoreClient(channel, () => ({ test: `test ${i}` })), close: channel.close }
+    return { ...createStoreClient(channel, { caller: () => ({ test: `test ${i}` }), onCallerEnd: () => {} }), close: channel.close }
   })
 }
 
@@ -86,6 +86,29 @@ describe('locks over the channel', () => {
     a!.close()
     await waiting
     await b!.lock().release()
+  })
+})
+
+describe('waits whose test ended', () => {
+  test('a wait still pending when its test ends is withdrawn; a finished one is left alone', async () => {
+    const server = new StoreServer()
+    const testEnds: (() => void)[] = []
+    const connect = (pid: number, onCallerEnd: (callback: () => void) => void) =>
+      createStoreClient(connectLoopback(server, { pid, label: `batch ${pid}` }), { caller: () => ({}), onCallerEnd })
+    const holder = connect(1, () => {})
+    const waiter = connect(2, callback => testEnds.push(callback))
+    const other = connect(3, () => {})
+    await holder.lock().acquire()
+    const abandoned = waiter.lock().acquire()
+    const next = other.lock().acquire()
+    testEnds.forEach(end => end())
+    await expect(abandoned).rejects.toThrow(/The test that was waiting ended first/)
+    await holder.lock().release()
+    await next
+    await other.lock().release()
+    await waiter.lock().acquire()
+    testEnds.forEach(end => end())
+    await expect(other.lock().acquire({ timeout: 20 })).rejects.toThrow(/held by process 2 \(batch 2\)/)
   })
 })
 

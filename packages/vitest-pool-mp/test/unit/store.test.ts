@@ -47,12 +47,12 @@ describe('locks', () => {
   test('a timeout names the holder, and the waiter leaves the queue', async () => {
     const { sessions: [a, b, c] } = workers(3)
     await a!.acquire('db', { test: 'slow test' })
-    const timedOut = b!.acquire('db', { timeoutMs: 20 })
+    const timedOut = b!.acquire('db', {}, 20)
     const patient = c!.acquire('db')
     await expect(timedOut).rejects.toThrow('[vitest-pool-mp] Timed out after 20 ms waiting for lock "db". It is held by test "slow test" in process 1000 (batch 0).')
     a!.release('db')
     await patient
-    expect(() => b!.release('db')).toThrow(/this worker does not hold it \(it is held by in process 1002/)
+    expect(() => b!.release('db')).toThrow(/this worker does not hold it \(it is held by process 1002/)
   })
 
   test('only the holder may release', async () => {
@@ -105,6 +105,45 @@ describe('release on disconnect', () => {
     const bEnters = b!.enterTrail('Db', 'start')
     a!.close()
     await expect(bEnters).resolves.toBe(true)
+  })
+})
+
+describe('withdrawn waits (their test ended first)', () => {
+  test('a withdrawn waiter leaves the queue; one granted meanwhile gives the lock back', async () => {
+    const { sessions: [a, b, c] } = workers(3)
+    await a!.acquire('db')
+    const abandoned = b!.acquire('db', { ticket: '1' })
+    const next = c!.acquire('db')
+    b!.withdraw('1')
+    await expect(abandoned).rejects.toThrow(/The test that was waiting ended first/)
+    a!.release('db')
+    await next
+    const granted = b!.acquire('db', { ticket: '2' })
+    c!.release('db')
+    await granted
+    b!.withdraw('2')
+    await a!.acquire('db')
+  })
+
+  test('a withdrawn update writes nothing; a withdrawn trail counts nothing', async () => {
+    const { store, sessions: [a] } = workers(1)
+    await a!.beginUpdate('k', { ticket: '1' })
+    a!.withdraw('1')
+    expect(a!.has('k')).toBe(false)
+    await a!.set('k', 1)
+    await a!.enterTrail('Db', 'start', { ticket: '2' })
+    a!.withdraw('2')
+    expect(store.trailCount('Db')).toBe(0)
+    expect(await a!.enterTrail('Db', 'start')).toBe(true)
+  })
+
+  test('withdrawing a finished request changes nothing', async () => {
+    const { sessions: [a, b] } = workers(2)
+    await a!.acquire('db', { ticket: '1' })
+    a!.release('db')
+    await a!.acquire('db', { ticket: '2' })
+    a!.withdraw('1')
+    await expect(b!.acquire('db', {}, 10)).rejects.toThrow(/Timed out/)
   })
 })
 
