@@ -101,13 +101,20 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
   const wait = async <T>(request: (caller: Caller) => Promise<T>): Promise<T> => {
     const ticket = `${++tickets}`
     let pending = true
+    let withdrawn = false
     context.onCallerEnd(() => {
       if (pending) {
+        withdrawn = true
         void rpc.withdraw(ticket)
       }
     })
     try {
-      return await call(() => request({ ...caller(), ticket }))
+      const result = await call(() => request({ ...caller(), ticket }))
+      if (withdrawn) {
+        // Granted after its test ended: the store took it back, so the code still running must not go on.
+        throw new MpError(`A wait was granted after its test had ended; it was withdrawn (request ${ticket}).`)
+      }
+      return result
     }
     finally {
       pending = false
