@@ -96,6 +96,7 @@ export class ReportMerger {
         onQueued: file => this.enqueue(() => this.target.onQueued(file)),
         onCollected: files => this.enqueue(() => this.target.onCollected(files)),
         onTaskUpdate: (packs, events) => this.enqueue(() => this.target.onTaskUpdate(packs, events)),
+        onUserConsoleLog: log => this.enqueue(() => this.target.onUserConsoleLog(log)),
       } as RuntimeRPC
     }
     return {
@@ -107,6 +108,15 @@ export class ReportMerger {
         }
       }),
       onTaskUpdate: (packs, events) => this.enqueue(() => this.forwardUpdate(batch, packs, events)),
+      // A log from the file's top level comes before the worker's onCollected: Vitest must know
+      // the file by then to show whose log it is.
+      onUserConsoleLog: log => this.enqueue(async () => {
+        const moduleId = log.taskId === undefined ? undefined : this.moduleOf(log.taskId)
+        if (moduleId !== undefined) {
+          await this.ensureCollected(moduleId)
+        }
+        await this.target.onUserConsoleLog(log)
+      }),
       onAfterSuiteRun: meta => this.target.onAfterSuiteRun({ ...meta, testFiles: [...meta.testFiles, `${COVERAGE_KEY_MARK}${batch.id}`] }),
     } as RuntimeRPC
   }
@@ -192,6 +202,14 @@ export class ReportMerger {
       }
     }
     return undefined
+  }
+
+  private moduleOf(taskId: string): string | undefined {
+    let id: string | undefined = taskId
+    while (id !== undefined && !this.suites.has(id)) {
+      id = this.parents.get(id)
+    }
+    return id === undefined ? undefined : this.suites.get(id)!.moduleId
   }
 
   private async ensureCollected(moduleId: string): Promise<void> {

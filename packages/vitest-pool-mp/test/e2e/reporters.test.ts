@@ -76,3 +76,21 @@ function junitCases(xml: string): string[] {
     .map(suite => suite.replace(/<\/testsuites>[\s\S]*$/, '').trim())
     .sort()
 }
+
+describe('console output', () => {
+  const logsRoot = fixtureRoot('compat-logs')
+
+  test('reaches the reporter under the test, suite or file that wrote it', async () => {
+    const { forks, mp } = await runBoth('compat-logs', { config: { reporters: ['verbose'] } })
+    const expected = reporterParts(forks.stdout, logsRoot).logs
+    const actual = reporterParts(mp.stdout, logsRoot).logs
+    expect(expected).toContain('stdout | logs.test.ts > with hooks > first\ninside first')
+    expect(expected).toContain('stdout | logs.test.ts\nfile level')
+    // A file's top level and a suite's hooks run in every worker that runs tests of it (one per
+    // free test here), so their logs come once per worker; each under the right name.
+    expect([...new Set(actual)].sort()).toEqual(expected)
+    expect(actual.filter(log => log === 'stdout | logs.test.ts\nfile level')).toHaveLength(3)
+    expect(reporterParts(mp.stderr, logsRoot).logs).toEqual(reporterParts(forks.stderr, logsRoot).logs)
+    expect(reporterParts(mp.stderr, logsRoot).logs).toEqual(['stderr | logs.test.ts > with hooks > second\nerror inside second'])
+  })
+})
