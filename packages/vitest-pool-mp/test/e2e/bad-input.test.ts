@@ -42,11 +42,14 @@ function output(run: FixtureRun): string {
   return plain(run).replace(/\s+/g, ' ')
 }
 
+const runs = new Map<string, FixtureRun>()
+
 describe.each(cases)('$fixture', ({ fixture, names, places }) => {
   let run: FixtureRun
 
   beforeAll(async () => {
     run = await runFixture(fixture)
+    runs.set(fixture, run)
   })
 
   test('stops the run before any test starts, with a non-zero exit code', () => {
@@ -62,22 +65,7 @@ describe.each(cases)('$fixture', ({ fixture, names, places }) => {
     }
   })
 
-  // Fails today: ProjectRun.collectAll (src/project-run.ts) strips task locations before plan()
-  // reads them, unless the user's config sets includeTaskLocation. Drop `.fails` once fixed.
-  test.fails('points at every declaration as file:line', () => {
-    const text = output(run)
-    for (const place of places) {
-      expect(text).toContain(place)
-    }
-  })
-})
-
-// With locations asked for, the same errors carry their lines: the messages themselves are right.
-describe.each(cases)('$fixture, includeTaskLocation: true', ({ fixture, places }) => {
-  test('points at every declaration as file:line', async () => {
-    const run = await runFixture(fixture, { config: { includeTaskLocation: true } })
-    expect(run.records).toEqual([])
-    expect(run.exitCode).not.toBe(0)
+  test('points at every declaration as file:line, without includeTaskLocation in the config', () => {
     const text = output(run)
     for (const place of places) {
       expect(text).toContain(place)
@@ -93,11 +81,15 @@ function errorText(run: FixtureRun): string {
   return text.slice(start, end).trim()
 }
 
-test('the messages, as a user reads them', async () => {
-  const misspelt = await runFixture('bad-strategy', { config: { includeTaskLocation: true } })
-  expect(errorText(misspelt)).toMatchInlineSnapshot(`"MpError: [vitest-pool-mp] Group "Db" has an unknown strategy "seriall" at a.test.ts:8. Use one of: isolated_serial, isolated_free, serial, free (or leave it out for "free")."`)
-  const nested = await runFixture('bad-nested', { config: { includeTaskLocation: true } })
-  expect(errorText(nested)).toMatchInlineSnapshot(`"MpError: [vitest-pool-mp] Group "Inner" at a.test.ts:7 is declared inside group "Outer" (a.test.ts:4). Groups cannot be nested: move the "Inner" block out of "Outer", or use one group for both."`)
+test('the messages, as a user reads them', () => {
+  const messages = cases.map(({ fixture }) => errorText(runs.get(fixture) ?? expect.unreachable(`${fixture} ran above`)))
+  expect(messages).toMatchInlineSnapshot(`
+    [
+      "MpError: [vitest-pool-mp] Group "Db" has an unknown strategy "seriall" at a.test.ts:8. Use one of: isolated_serial, isolated_free, serial, free (or leave it out for "free").",
+      "MpError: [vitest-pool-mp] Group "Db" is given 2 different strategies: "serial" at a.test.ts:4, "isolated_free" at b.test.ts:6. A group has one strategy; the first one given wins. Make them all "serial", or leave the strategy out where the group is joined. Valid strategies: isolated_serial, isolated_free, serial, free.",
+      "MpError: [vitest-pool-mp] Group "Inner" at a.test.ts:7 is declared inside group "Outer" (a.test.ts:4). Groups cannot be nested: move the "Inner" block out of "Outer", or use one group for both.",
+    ]
+  `)
 })
 
 test('pool: mpPool() without mpPlugin() stops the run, saying to add the plugin', async () => {
