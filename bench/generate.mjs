@@ -54,8 +54,10 @@ export function generateSuite(outDir, spec) {
 }
 
 function configSource() {
-  return `import { mpPlugin } from 'vitest-pool-mp'
-import { defineConfig } from 'vitest/config'
+  return `import { defineConfig } from 'vitest/config'
+
+// The benchmark may point MP_BENCH_PACKAGE at another build of the pool (a local experiment).
+const { mpPlugin } = await import(process.env.MP_BENCH_PACKAGE || 'vitest-pool-mp')
 
 // The pool and maxWorkers come from the command line: --pool=mp|forks|threads --maxWorkers=N
 export default defineConfig({

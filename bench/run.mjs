@@ -16,6 +16,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const VITEST_BIN = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs')
 const POOL_DIST = join(ROOT, 'packages', 'vitest-pool-mp', 'dist', 'index.js')
 const TIME_BIN = '/usr/bin/time'
+/** Events an instrumented build writes (boot … teardown) around the test file's own (import, begin, end). */
+const TRACE_EVENTS = ['boot', 'entry', 'task', 'setup', 'setupEnd', 'run', 'import', 'begin', 'end', 'runEnd', 'teardown']
 /** A run that takes longer than this is killed and counted as failed. */
 const RUN_TIMEOUT_MS = 300_000
 
@@ -40,7 +42,10 @@ const HELP = `node bench/run.mjs [options]
   --quick              1 repetition, small suites, maxWorkers 4 only (about 1–2 minutes)
   --reps N             measured repetitions of each command (default 3; --quick: 1)
   --suites a,b         only these suites (names: ${FULL_SUITES.map(s => s.name).join(', ')}, or the q- ones)
-  --commands a,b       what to compare (default mp,forks,threads); mp:list times \`vitest list --pool=mp\`
+  --commands a,b       what to compare (default mp,forks,threads). A command is POOL[:VERB][@DIR][+cc]:
+                       mp:list times \`vitest list --pool=mp\`; mp@DIR uses the build of vitest-pool-mp in
+                       DIR (a copy with a local change: DIR/dist/index.js; relative to --out);
+                       +cc sets NODE_COMPILE_CACHE=<out>/.compile-cache (Node 22+)
   --workers 4,8        maxWorkers values (default 4,8; --quick: 4)
   --delay MS           D, ms each test awaits (default 100)
   --ca MODE            NODE_EXTRA_CA_CERTS: as-is (default), unset, or both
@@ -93,6 +98,7 @@ for (const mode of caModes) {
   }
 }
 
+commands.forEach(parseCommand)
 const cpuSource = existsSync(TIME_BIN) ? 'time' : 'proc'
 const environment = describeEnvironment()
 const results = []
@@ -131,7 +137,7 @@ if (results.some(result => !result.ok)) {
 
 /** One whole `vitest run` (or `vitest list`) process: wall, CPU of it and all its waited children, worker records. */
 async function timeRun(dir, suite, command, maxWorkers, ca) {
-  const [pool, verb = 'run'] = command.split(':')
+  const { pool, verb, variant, compileCache } = parseCommand(command)
   const records = join(dir, '.records')
   rmSync(records, { recursive: true, force: true })
   mkdirSync(records, { recursive: true })
@@ -143,6 +149,15 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
     delete env.NODE_EXTRA_CA_CERTS
   }
   delete env.VITEST_POOL_ID
+  delete env.MP_BENCH_PACKAGE
+  // Read only by an instrumented build (see bench/README.md, "Experiments").
+  env.MP_BENCH_TRACE = records
+  if (variant) {
+    env.MP_BENCH_PACKAGE = join(resolve(args.out, variant), 'dist', 'index.js')
+  }
+  if (compileCache) {
+    env.NODE_COMPILE_CACHE = join(args.out, '.compile-cache')
+  }
   delete env.VITEST_WORKER_ID
   const vitestArgs = [VITEST_BIN, verb, `--pool=${pool}`, `--maxWorkers=${maxWorkers}`, '--reporter=dot']
   const timeFile = join(tmpdir(), `vitest-pool-mp-bench-${process.pid}.time`)
@@ -170,6 +185,16 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
     console.error(`    exit code ${code}; last output:\n${output.slice(-2000)}`)
   }
   return { ok, wall, cpu, maxRssMb, ...analyzeRecords(records, startedAt) }
+}
+
+/** POOL[:VERB][@DIR][+cc], e.g. mp, forks+cc, mp:list, mp@exp-minthreads. */
+function parseCommand(command) {
+  const match = /^(?<pool>[\w-]+)(?::(?<verb>run|list))?(?:@(?<variant>[^+]+))?(?<cc>\+cc)?$/.exec(command)
+  if (!match) {
+    throw new Error(`bench: cannot read the command ${command}: expected POOL[:VERB][@DIR][+cc]`)
+  }
+  const { pool, verb = 'run', variant, cc } = match.groups
+  return { pool, verb, variant, compileCache: Boolean(cc) }
 }
 
 function spawnAndWait(file, argv, options) {
@@ -215,6 +240,7 @@ function analyzeRecords(dir, startedAt) {
       lastCpu: events.at(-1).cpu,
       firstBegin: begins[0]?.time,
       startedAt: events[0].origin,
+      events,
     }
   })
   const processes = workers.filter(worker => !worker.thread)
@@ -228,7 +254,23 @@ function analyzeRecords(dir, startedAt) {
     collectCpu: processes.length ? sum(processes.filter(worker => worker.collectOnly).map(worker => worker.lastCpu)) : undefined,
     toFirstTest: begins.length ? (Math.min(...begins) - startedAt) / 1000 : undefined,
     firstWorkerAt: workers.length ? (Math.min(...workers.map(worker => worker.startedAt)) - startedAt) / 1000 : undefined,
+    phases: {
+      run: phaseMedians(processes.filter(worker => !worker.collectOnly)),
+      collect: phaseMedians(processes.filter(worker => worker.collectOnly)),
+    },
   }
+}
+
+/** For each event, the median over processes of its first occurrence: seconds since process start, and CPU seconds. */
+function phaseMedians(processes) {
+  const names = [...new Set(processes.flatMap(worker => worker.events.map(event => event.event)))]
+  return Object.fromEntries(names.map((name) => {
+    const firsts = processes.map(worker => worker.events.find(event => event.event === name)).filter(Boolean)
+    return [name, {
+      wall: median(firsts.map(event => (event.time - event.origin) / 1000)),
+      cpu: median(firsts.map(event => event.cpu)),
+    }]
+  }))
 }
 
 function describeEnvironment() {
@@ -277,13 +319,14 @@ function renderMarkdown() {
   lines.push('')
   lines.push('Columns: wall and CPU medians (s); ×forks = this median / forks median; procs = worker processes (threads for `threads`)'
     + ' that ran the test files, of which collect = those that ran no test (mp\'s collect pass); CPU/proc = CPU / procs;'
+    + ' collect CPU = CPU of the collect processes up to their last record (a lower bound);'
     + ' boot CPU = median CPU of a worker process from its start to its test file\'s import; boot wall = the same in wall time;'
     + ' 1st test = from the start of `vitest` to the first test body.', '')
   for (const suite of suites) {
     lines.push(`## ${suite.title}`, '')
     lines.push(`F=${suite.files} T=${suite.tests} D=${suite.delay} ms${suite.serial ? `, serial files ${suite.serial}` : ''}${suite.isolated ? `, isolated files ${suite.isolated}` : ''}`, '')
-    lines.push('| maxWorkers | ca | command | wall | CPU | wall ×forks | CPU ×forks | procs (collect) | CPU/proc | boot CPU | boot wall | 1st test |')
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|')
+    lines.push('| maxWorkers | ca | command | wall | CPU | wall ×forks | CPU ×forks | procs (collect) | CPU/proc | collect CPU | boot CPU | boot wall | 1st test |')
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const maxWorkers of workers) {
       for (const ca of caModes) {
         const group = results.filter(result => result.suite === suite.name && result.maxWorkers === maxWorkers && result.ca === ca)
@@ -293,11 +336,34 @@ function renderMarkdown() {
           if (!row) {
             continue
           }
-          lines.push(`| ${maxWorkers} | ${ca} | ${command}${row.failed ? ` (${row.failed} failed)` : ''} | ${fmt(row.wall)} | ${fmt(row.cpu)} | ${ratio(row.wall, forks?.wall)} | ${ratio(row.cpu, forks?.cpu)} | ${row.processes} (${row.collectProcesses}) | ${fmt(row.cpu / row.processes, 3)} | ${fmt(row.bootCpu, 3)} | ${fmt(row.bootWall, 3)} | ${fmt(row.toFirstTest)} |`)
+          lines.push(`| ${maxWorkers} | ${ca} | ${command}${row.failed ? ` (${row.failed} failed)` : ''} | ${fmt(row.wall)} | ${fmt(row.cpu)} | ${ratio(row.wall, forks?.wall)} | ${ratio(row.cpu, forks?.cpu)} | ${row.processes} (${row.collectProcesses}) | ${fmt(row.cpu / row.processes, 3)} | ${row.collectProcesses ? fmt(row.collectCpu) : '–'} | ${fmt(row.bootCpu, 3)} | ${fmt(row.bootWall, 3)} | ${fmt(row.toFirstTest)} |`)
         }
       }
     }
     lines.push('')
+    const traced = results.filter(result => result.suite === suite.name && result.phases?.run?.entry)
+    if (traced.length) {
+      lines.push('Inside worker processes (instrumented build; medians over processes, then over repetitions; s since process start / CPU s):', '')
+      lines.push('| maxWorkers | command | kind | ' + TRACE_EVENTS.join(' | ') + ' |')
+      lines.push('|---|---|---|' + TRACE_EVENTS.map(() => '---').join('|') + '|')
+      for (const maxWorkers of workers) {
+        for (const command of commands) {
+          for (const kind of ['collect', 'run']) {
+            const runs = traced.filter(result => result.maxWorkers === maxWorkers && result.command === command && result.phases[kind]?.entry)
+            if (!runs.length) {
+              continue
+            }
+            const cell = name => {
+              const wall = median(runs.map(run => run.phases[kind][name]?.wall).filter(value => value !== undefined))
+              const cpu = median(runs.map(run => run.phases[kind][name]?.cpu).filter(value => value !== undefined))
+              return wall === undefined ? '–' : `${fmt(wall, 3)} / ${fmt(cpu, 3)}`
+            }
+            lines.push(`| ${maxWorkers} | ${command} | ${kind} | ${TRACE_EVENTS.map(cell).join(' | ')} |`)
+          }
+        }
+      }
+      lines.push('')
+    }
   }
   return lines.join('\n')
 }
@@ -314,6 +380,7 @@ function summarize(runs) {
     processes: pick('processes'),
     collectProcesses: pick('collectProcesses'),
     bootCpu: pick('bootCpu'),
+    collectCpu: pick('collectCpu'),
     bootWall: pick('bootWall'),
     toFirstTest: pick('toFirstTest'),
   }
