@@ -1,4 +1,5 @@
 import type { PlannedBatch } from './batches.js'
+import type { ProgressMessage } from './protocol.js'
 import type { Deferred } from './deferred.js'
 import { createDeferred } from './deferred.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
@@ -58,6 +59,7 @@ export class ReportMerger {
   private readonly testPrepared = new Set<string>()
   private readonly testFinal = new Set<string>()
   private readonly wholeFileBatches = new Set<number>()
+  private readonly progress = new Map<string, ProgressMessage>()
 
   constructor(
     private readonly target: RuntimeRPC,
@@ -119,6 +121,13 @@ export class ReportMerger {
       }),
       onAfterSuiteRun: meta => this.target.onAfterSuiteRun({ ...meta, testFiles: [...meta.testFiles, `${COVERAGE_KEY_MARK}${batch.id}`] }),
     } as RuntimeRPC
+  }
+
+  /** Records a test's begin or end as its worker announced it, for use if the worker dies. */
+  noteProgress(progress: ProgressMessage): void {
+    if (progress.phase === 'end' || !this.progress.has(progress.testId)) {
+      this.progress.set(progress.testId, progress)
+    }
   }
 
   /** Reports what the batch owned but did not report, and closes its share of each suite. */
@@ -266,6 +275,16 @@ export class ReportMerger {
     }
   }
 
+  /** The result of a test that ended, but whose report died with its worker. */
+  private announcedResult(announced: ProgressMessage, failure: BatchFailure | undefined): RunnerTaskResult {
+    const duration = announced.duration === undefined ? {} : { duration: announced.duration }
+    if (announced.state === 'fail') {
+      const why = failure ? failure.runningMessage.replace(' while this test was running', ' right after this test ended') : 'its worker stopped'
+      return { state: 'fail', ...duration, errors: [workerError(`This test failed, but its error was lost: ${why}`)] }
+    }
+    return { state: announced.state!, ...duration }
+  }
+
   private prepareSuite(id: string, suite: SuiteState, result: RunnerTaskResult | undefined, outPacks: RunnerTaskResultPack[], outEvents: RunnerTaskEventPack[]): void {
     if (suite.prepared) {
       return
@@ -315,11 +334,14 @@ export class ReportMerger {
           }
           continue
         }
-        const running = this.testPrepared.has(id)
-        const result: RunnerTaskResult = failure?.state === 'fail'
-          ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : failure.pendingMessage)] }
-          : { state: 'skip', ...(failure && { note: failure.pendingMessage }) }
-        if (!running) {
+        const announced = this.progress.get(id)
+        const running = this.testPrepared.has(id) || announced?.phase === 'begin'
+        const result = announced?.phase === 'end' && announced.state
+          ? this.announcedResult(announced, failure)
+          : failure?.state === 'fail'
+            ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : failure.pendingMessage)] } satisfies RunnerTaskResult
+            : { state: 'skip', ...(failure && { note: failure.pendingMessage }) } satisfies RunnerTaskResult
+        if (!this.testPrepared.has(id)) {
           outEvents.push([id, 'test-prepare', undefined])
         }
         outPacks.push([id, result, this.tasks.get(id)?.meta ?? {}])
