@@ -12,23 +12,30 @@ const HANDSHAKE_TIMEOUT = 60_000
 /** How long to wait for a dead child's exit code once its task failed (a failed send can fail it first). */
 const EXIT_INFO_TIMEOUT = 2_000
 
-/** One batch to run (or one file to collect) in one fresh child process. */
-export interface ChildRequest {
+/** What a wait for a worker's answer resolves with when the worker died first. */
+const DIED = { died: true } as const
+
+/** One child process: where it runs and how its Vitest worker is started. */
+export interface ChildSpec {
   tinypool: Tinypool
+  /** Names the child in messages (its first batch, or what it collects). */
   label: string
   poolId: number
-  method: 'run' | 'collect'
   config: SerializedConfig
   environment: WorkerEnvironment
+  /** Serves the child's shared-state requests; returns a function that detaches it. */
+  attachStore?: (child: ChildConnection) => () => void
+}
+
+/** One request to a started child: run a batch or collect files. */
+export interface ChildRequest {
+  label: string
+  method: 'run' | 'collect'
   context: WorkerExecuteContext
   /** Serves the worker's calls to the main process (Vitest's RuntimeRPC, possibly wrapped). */
   rpc: RuntimeRPC
   /** Kills the child when it has been silent this long (no RPC call, no report); `false` for never. */
   watchdogMs: number | false
-  /** Serves the child's shared-state requests; returns a function that detaches it. */
-  attachStore?: (child: ChildConnection) => () => void
-  /** Called once the child process is known. */
-  onSpawn?: (pid: number) => void
   /** Called as each test begins and ends, ahead of Vitest's throttled reports. */
   onProgress?: (progress: ProgressMessage) => void
 }
@@ -42,7 +49,7 @@ export interface ChildConnection {
 }
 
 export type ChildOutcome =
-  | { kind: 'finished', pid: number, error?: unknown, teardownError?: unknown }
+  | { kind: 'finished', pid: number, error?: unknown }
   | { kind: 'start-failed', pid: number | undefined, error: unknown }
   | { kind: 'crashed', pid: number | undefined, exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: unknown }
   | { kind: 'hung', pid: number, silentForMs: number }
@@ -58,36 +65,105 @@ function isLifecycleResponse(message: unknown): message is LifecycleResponse {
   return typeof message === 'object' && message !== null && (message as LifecycleResponse).__vitest_worker_response__ === true
 }
 
+type State = 'idle' | 'spawning' | 'starting' | 'ready' | 'running' | 'stopping' | 'stopped' | 'dead'
+
 /**
- * Runs Vitest's worker protocol against one Tinypool child: ready → start → run|collect →
- * testfileFinished → stop → stopped. States are explicit; a child that dies at any point yields
+ * Runs Vitest's worker protocol against one Tinypool child: ready → start → (run|collect →
+ * testfileFinished)* → stop → stopped. States are explicit; a child that dies at any point yields
  * an outcome instead of a hang, and a child silent for longer than the watchdog allows is killed.
  */
 export class ChildHost {
-  private state: 'spawning' | 'starting' | 'running' | 'stopping' | 'done' = 'spawning'
+  private state: State = 'idle'
   private pid: number | undefined
   private toChild: ((message: unknown) => void) | undefined
   private rpcListener: ((message: unknown) => void) | undefined
   private storeListener: ((data: unknown) => void) | undefined
   private detachStore: (() => void) | undefined
-  private runError: unknown
-  private teardownError: unknown
+  private current: ChildRequest | undefined
   private exitInfo: { exitCode: number | null, signal: NodeJS.Signals | null } | undefined
-  private readonly exited = createDeferred()
-  private readonly abandoned = createDeferred()
+  private killedAs: ChildOutcome | undefined
   private lastActivity = Date.now()
   private watchdog: NodeJS.Timeout | undefined
   private handshakeTimer: NodeJS.Timeout | undefined
-  private killedAs: ChildOutcome | undefined
+  private task: Promise<unknown> | undefined
+  private readonly exited = createDeferred()
+  private readonly died = createDeferred<unknown>()
+  private started = createDeferred<unknown>()
+  private finished = createDeferred<unknown>()
+  private stopped = createDeferred<unknown>()
   private readonly rpc
 
-  constructor(private readonly request: ChildRequest) {
-    this.rpc = createBirpc<Record<string, never>, RuntimeRPC>(request.rpc, {
+  constructor(private readonly spec: ChildSpec) {
+    // birpc looks functions up at call time: each request serves its own RuntimeRPC.
+    const functions = new Proxy({} as RuntimeRPC, {
+      get: (_, name) => (this.current?.rpc as unknown as Record<PropertyKey, unknown> | undefined)?.[name],
+    })
+    this.rpc = createBirpc<Record<string, never>, RuntimeRPC>(functions, {
       post: message => this.send(message),
       on: (listener) => { this.rpcListener = listener },
       eventNames: ['onCancel'],
       timeout: -1,
     })
+  }
+
+  /** Whether the child can take another request. */
+  get isReusable(): boolean {
+    return this.state === 'ready'
+  }
+
+  get environment(): WorkerEnvironment {
+    return this.spec.environment
+  }
+
+  /** Runs one request, starting the child first if needed. Resolves once the worker is done with it, or died. */
+  async request(request: ChildRequest): Promise<ChildOutcome> {
+    if (this.state === 'idle') {
+      this.spawn(request.label)
+    }
+    const startError = await Promise.race([this.started.promise, this.died.promise.then(() => DIED)])
+    if (startError === DIED || this.state === 'dead') {
+      return this.deathOutcome()
+    }
+    if (startError !== undefined) {
+      return { kind: 'start-failed', pid: this.pid, error: startError }
+    }
+    this.current = request
+    this.finished = createDeferred()
+    this.state = 'running'
+    this.lastActivity = Date.now()
+    this.armWatchdog(request.watchdogMs)
+    this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
+    const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
+    clearTimeout(this.watchdog)
+    if ('died' in result) {
+      return this.deathOutcome()
+    }
+    this.state = 'ready'
+    return { kind: 'finished', pid: this.pid!, ...(result.error !== undefined && { error: result.error }) }
+  }
+
+  /** Stops the worker and waits for its process to end. Resolves with a teardown error, if any. */
+  async stop(): Promise<unknown> {
+    if (this.state === 'idle') {
+      this.state = 'stopped'
+      return undefined
+    }
+    let teardownError: unknown
+    if (this.state === 'ready') {
+      this.state = 'stopping'
+      this.armHandshake('stop')
+      this.send({ __vitest_worker_request__: true, type: 'stop' })
+      const result = await Promise.race([this.stopped.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
+      clearTimeout(this.handshakeTimer)
+      teardownError = 'died' in result ? undefined : result.error
+    }
+    else if (this.state !== 'dead') {
+      this.kill()
+    }
+    await this.task?.catch(() => undefined)
+    this.state = this.state === 'dead' ? 'dead' : 'stopped'
+    this.release()
+    return teardownError
   }
 
   /** Forwards Vitest's cancel to the worker, which skips what it has not started. */
@@ -100,69 +176,73 @@ export class ChildHost {
   /** Ends the child at once (run cancelled hard, or Vitest closing). */
   kill(): void {
     this.killedAs ??= { kind: 'cancelled', pid: this.pid }
+    if (this.state === 'idle' || this.state === 'spawning') {
+      this.markDead()
+    }
     this.killProcess()
   }
 
-  async run(): Promise<ChildOutcome> {
+  private spawn(label: string): void {
+    this.state = 'spawning'
     const channel: TinypoolChannel = {
       onMessage: (callback) => { this.toChild = callback },
       postMessage: message => this.receive(message),
     }
     this.armHandshake('spawn')
-    try {
-      const task = this.request.tinypool.run({ label: this.request.label } satisfies ChildTask, { channel })
-      // A child that never comes up has no pid to kill; stop waiting for it instead.
-      await Promise.race([task, this.abandoned.promise.then(() => { throw this.startError })])
-      return this.outcome()
+    this.task = this.spec.tinypool.run({ label } satisfies ChildTask, { channel })
+    this.task.then(
+      () => this.markDead(),
+      (error: unknown) => this.markDead(error),
+    )
+  }
+
+  private markDead(spawnError?: unknown): void {
+    if (this.state === 'dead') {
+      return
     }
-    catch (error) {
-      if (this.killedAs || this.startError !== undefined || this.sawFinished) {
-        return this.outcome()
-      }
-      if (this.pid !== undefined && !this.exitInfo) {
-        const timer = setTimeout(() => this.exited.resolve(), EXIT_INFO_TIMEOUT)
-        await this.exited.promise
-        clearTimeout(timer)
-      }
-      return {
-        kind: 'crashed',
-        pid: this.pid,
-        exitCode: this.exitInfo?.exitCode ?? null,
-        signal: this.exitInfo?.signal ?? null,
-        ...(this.pid === undefined && { spawnError: error }),
-      }
+    const wasStopping = this.state === 'stopping' || this.state === 'stopped'
+    this.state = 'dead'
+    clearTimeout(this.watchdog)
+    clearTimeout(this.handshakeTimer)
+    if (!wasStopping && this.pid === undefined && spawnError !== undefined) {
+      this.killedAs ??= { kind: 'crashed', pid: undefined, exitCode: null, signal: null, spawnError }
     }
-    finally {
-      this.state = 'done'
-      clearTimeout(this.watchdog)
-      clearTimeout(this.handshakeTimer)
-      this.detachStore?.()
+    this.died.resolve(spawnError)
+    this.release()
+  }
+
+  private release(): void {
+    this.detachStore?.()
+    this.detachStore = undefined
+    if (!this.rpc.$closed) {
       this.rpc.$close()
-      if (this.pid !== undefined) {
-        untrackChild(this.pid)
-      }
+    }
+    if (this.pid !== undefined) {
+      untrackChild(this.pid)
     }
   }
 
-  private startError: unknown
-  private sawFinished = false
-  private startFailure(): ChildOutcome | undefined {
-    return this.startError === undefined ? undefined : { kind: 'start-failed', pid: this.pid, error: this.startError }
-  }
-
-  private outcome(): ChildOutcome {
+  private async deathOutcome(): Promise<ChildOutcome> {
     if (this.killedAs) {
       return this.killedAs
     }
-    const failed = this.startFailure()
-    if (failed) {
-      return failed
+    if (this.pid !== undefined && !this.exitInfo) {
+      const timer = setTimeout(() => this.exited.resolve(), EXIT_INFO_TIMEOUT)
+      await this.exited.promise
+      clearTimeout(timer)
     }
-    return { kind: 'finished', pid: this.pid!, error: this.runError, teardownError: this.teardownError }
+    return {
+      kind: 'crashed',
+      pid: this.pid,
+      exitCode: this.exitInfo?.exitCode ?? null,
+      signal: this.exitInfo?.signal ?? null,
+    }
   }
 
   private send(message: unknown): void {
-    this.toChild?.(message)
+    if (this.state !== 'dead') {
+      this.toChild?.(message)
+    }
   }
 
   private receive(message: unknown): void {
@@ -173,7 +253,7 @@ export class ChildHost {
           this.onReady(message.pid)
           break
         case 'progress':
-          this.request.onProgress?.(message)
+          this.current?.onProgress?.(message)
           break
         case 'store':
           this.storeListener?.(message.data)
@@ -197,17 +277,16 @@ export class ChildHost {
       this.killProcess()
       return
     }
-    this.request.onSpawn?.(pid)
-    this.request.tinypool.threads
+    this.spec.tinypool.threads
       .find(thread => thread.threadId === pid)
       ?.once('exit', (exitCode: number | null, signal: NodeJS.Signals | null) => {
         this.exitInfo = { exitCode, signal }
         this.exited.resolve()
       })
-    if (this.request.attachStore) {
-      this.detachStore = this.request.attachStore({
+    if (this.spec.attachStore) {
+      this.detachStore = this.spec.attachStore({
         pid,
-        label: this.request.label,
+        label: this.spec.label,
         send: data => this.send({ __vitest_pool_mp__: true, kind: 'store', data }),
         onMessage: (listener) => { this.storeListener = listener },
       })
@@ -217,70 +296,56 @@ export class ChildHost {
     this.send({
       __vitest_worker_request__: true,
       type: 'start',
-      poolId: this.request.poolId,
-      workerId: this.request.context.workerId,
+      poolId: this.spec.poolId,
+      workerId: this.spec.poolId,
       options: { reportMemory: false },
-      context: { environment: this.request.environment, config: this.request.config, pool: 'mp' },
+      context: { environment: this.spec.environment, config: this.spec.config, pool: 'mp' },
       traces: { enabled: false },
     })
   }
 
   private onLifecycle(message: LifecycleResponse): void {
     switch (message.type) {
-      case 'started': {
+      case 'started':
         clearTimeout(this.handshakeTimer)
+        this.state = message.error === undefined ? 'ready' : 'stopping'
         if (message.error !== undefined) {
-          this.startError = message.error
-          this.stop()
-          return
+          // A worker that cannot set up is of no further use; let it go.
+          this.send({ __vitest_worker_request__: true, type: 'stop' })
         }
-        this.state = 'running'
-        this.armWatchdog()
-        this.send({ __vitest_worker_request__: true, type: this.request.method, context: this.request.context })
+        this.started.resolve(message.error)
         return
-      }
-      case 'testfileFinished': {
-        this.sawFinished = true
-        this.runError = message.error
-        this.stop()
+      case 'testfileFinished':
+        this.finished.resolve(message.error)
         return
-      }
-      case 'stopped': {
-        clearTimeout(this.handshakeTimer)
-        this.teardownError = message.error
-      }
+      case 'stopped':
+        this.stopped.resolve(message.error)
     }
-  }
-
-  private stop(): void {
-    this.state = 'stopping'
-    clearTimeout(this.watchdog)
-    this.armHandshake('stop')
-    this.send({ __vitest_worker_request__: true, type: 'stop' })
   }
 
   private armHandshake(step: 'spawn' | 'start' | 'stop'): void {
     clearTimeout(this.handshakeTimer)
     this.handshakeTimer = setTimeout(() => {
-      this.startError ??= step === 'stop' ? undefined : new Error(`[vitest-pool-mp] The worker for ${this.request.label} did not answer "${step}" within ${HANDSHAKE_TIMEOUT / 1000} s.`)
+      if (step !== 'stop') {
+        this.started.resolve(new Error(`[vitest-pool-mp] The worker for ${this.spec.label} did not answer "${step}" within ${HANDSHAKE_TIMEOUT / 1000} s.`))
+      }
       if (this.pid === undefined) {
-        this.abandoned.resolve()
+        this.markDead()
       }
       this.killProcess()
     }, HANDSHAKE_TIMEOUT)
     this.handshakeTimer.unref()
   }
 
-  private armWatchdog(): void {
-    const limit = this.request.watchdogMs
+  private armWatchdog(limit: number | false): void {
     if (limit === false || this.pid === undefined) {
       return
     }
     const check = () => {
-      const silentFor = Date.now() - this.lastActivity
       if (this.state !== 'running') {
         return
       }
+      const silentFor = Date.now() - this.lastActivity
       if (silentFor >= limit) {
         this.killedAs = { kind: 'hung', pid: this.pid!, silentForMs: silentFor }
         this.killProcess()
@@ -299,3 +364,4 @@ export class ChildHost {
     }
   }
 }
+

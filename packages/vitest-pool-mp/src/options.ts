@@ -17,17 +17,30 @@ export interface MpPoolOptions {
    * @default 10_000
    */
   watchdogGrace?: number | false
+  /**
+   * What a batch gets fresh.
+   * - `'process'`: a new worker process per batch: everything is fresh (pytest-mp's fresh session).
+   * - `'module'`: batches run one after another in one warm worker process per `maxWorkers` slot.
+   *   Before each batch Vitest re-evaluates the test file and every module it transforms (your
+   *   source), so module-level code, `beforeAll`/`afterAll` and fixtures run again; globals,
+   *   `process.env`, dependencies loaded from node_modules and native addons are shared with the
+   *   batches that ran before in that process. Much cheaper for many small free tests.
+   * @default 'process'
+   */
+  isolation?: 'process' | 'module'
 }
 
 /** {@link MpPoolOptions} with every default filled in. */
 export interface ResolvedMpPoolOptions {
   ungrouped: 'free' | 'file'
   watchdogGrace: number | false
+  isolation: 'process' | 'module'
 }
 
 const optionsSchema = z.strictObject({
   ungrouped: z.enum(['free', 'file']).default('free'),
   watchdogGrace: z.union([z.number().int().nonnegative(), z.literal(false)]).default(10_000),
+  isolation: z.enum(['process', 'module']).default('process'),
 })
 
 /** Validates options at the edge: an unknown key or a wrong value is refused with the path, the value and what is accepted. */
@@ -43,7 +56,7 @@ export function resolveOptions(input: unknown, where: string): ResolvedMpPoolOpt
   })
   throw new MpError(
     `Invalid options passed to ${where}:\n${problems.join('\n')}\n`
-    + `Accepted: { ungrouped?: 'free' | 'file', watchdogGrace?: number (ms, >= 0) | false }.`,
+    + `Accepted: { ungrouped?: 'free' | 'file', watchdogGrace?: number (ms, >= 0) | false, isolation?: 'process' | 'module' }.`,
   )
 }
 

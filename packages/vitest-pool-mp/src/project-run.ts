@@ -1,17 +1,17 @@
-import type { BatchFailure } from './report-merger.js'
 import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome } from './child-host.js'
 import type { ProgressMessage } from './protocol.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { SlotPool } from './slot-pool.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
-import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
+import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, SerializedConfig, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Tinypool from 'tinypool'
 import { describeBatch, planBatches } from './batches.js'
 import { createDeferred } from './deferred.js'
-import { ChildHost } from './child-host.js'
+import { batchFailure, CANCELLED } from './batch-failure.js'
+import { ChildLauncher } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
 import { combineErrors, MpError } from './errors.js'
 import { readFileDocblock } from './file-environment.js'
@@ -19,13 +19,8 @@ import { resolveGroups } from './groups.js'
 import { ReportMerger } from './report-merger.js'
 import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
+import { watchdogLimit } from './watchdog-limit.js'
 import { createMethodsRPC } from 'vitest/node'
-
-const CANCELLED: BatchFailure = {
-  state: 'skip',
-  runningMessage: 'Not run: the test run was cancelled.',
-  pendingMessage: 'Not run: the test run was cancelled.',
-}
 
 /** How long workers may take to wind down after a cancel before they are killed. */
 const CANCEL_KILL_TIMEOUT = 5_000
@@ -50,7 +45,9 @@ export interface StoreAttacher {
  */
 export class ProjectRun {
   private readonly files = new Map<string, PreparedFile>()
-  private readonly hosts = new Set<ChildHost>()
+  private readonly launcher: ChildLauncher
+  /** The config workers start with; locations on, so group errors can name lines (stripped before reporting). */
+  private readonly workerConfig: SerializedConfig
   private merger: ReportMerger | undefined
   private scheduler: BatchScheduler | undefined
   private fatal: MpError | undefined
@@ -71,6 +68,14 @@ export class ProjectRun {
     private readonly store: StoreAttacher | undefined,
   ) {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    this.workerConfig = { ...project.serializedConfig, includeTaskLocation: true }
+    this.launcher = new ChildLauncher({
+      tinypool,
+      config: this.workerConfig,
+      isolation: options.isolation,
+      ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),
+      onTeardownError: error => this.target.onUnhandledError(error, 'Teardown Error'),
+    })
     this.finished = this.execute().catch((error: unknown) => {
       this.fatal = error instanceof MpError ? error : new MpError(`The run failed inside the pool: ${errorStack(error)}\nThis is a bug in vitest-pool-mp; please report it with this message.`, { cause: error })
     })
@@ -130,15 +135,15 @@ export class ProjectRun {
       return
     }
     this.cancelled = true
-    this.hosts.forEach(host => host.cancel(reason))
+    this.launcher.cancel(reason)
     this.wake?.()
-    setTimeout(() => this.hosts.forEach(host => host.kill()), CANCEL_KILL_TIMEOUT).unref()
+    setTimeout(() => this.launcher.kill(), CANCEL_KILL_TIMEOUT).unref()
   }
 
   /** Ends every child at once. */
   kill(): void {
     this.cancelled = true
-    this.hosts.forEach(host => host.kill())
+    this.launcher.kill()
     this.wake?.()
   }
 
@@ -164,6 +169,7 @@ export class ProjectRun {
     }
     finally {
       this.plannedSignal.resolve()
+      await this.launcher.close()
     }
   }
 
@@ -189,7 +195,7 @@ export class ProjectRun {
   private async collectOnly(): Promise<void> {
     this.plannedSignal.resolve()
     await Promise.all(this.specs.map(spec => this.withSlot(poolId =>
-      this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, this.target, false))))
+      this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, this.target, false, 'collect'))))
   }
 
   /**
@@ -199,7 +205,6 @@ export class ProjectRun {
    */
   private async collectAll(): Promise<Map<string, RunnerTestFile>> {
     const trees = new Map<string, RunnerTestFile>()
-    const config = { ...this.project.serializedConfig, includeTaskLocation: true }
     const rpc = {
       ...this.target,
       onQueued: () => undefined,
@@ -215,15 +220,9 @@ export class ProjectRun {
         return
       }
       const label = chunk.length === 1 ? `collecting ${this.format(chunk[0]!)}` : `collecting ${chunk.length} files`
-      await this.runChild(label, poolId, chunk, undefined, rpc, this.collectWatchdog(), config, 'collect')
+      await this.runChild(label, poolId, chunk, undefined, rpc, this.watchdogFor([]), 'collect')
     })))
     return trees
-  }
-
-  private collectWatchdog(): number | false {
-    const grace = this.options.watchdogGrace
-    const { testTimeout, hookTimeout } = this.project.config
-    return grace === false || !testTimeout || !hookTimeout ? false : Math.max(testTimeout, hookTimeout) + grace
   }
 
   private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] {
@@ -302,83 +301,26 @@ export class ProjectRun {
   private async runBatch(batch: PlannedBatch, poolId: number): Promise<void> {
     const merger = this.merger!
     const label = describeBatch(batch)
+    const timeouts = batch.files.flatMap(entry => batch.runnable.map(id => this.timeouts.get(entry.moduleId)?.get(id)))
     const outcome = await this.runChild(
       label,
       poolId,
       batch.files.map(entry => entry.moduleId),
       batch.files,
       merger.methodsFor(batch),
-      this.watchdogFor(batch),
-      undefined,
-      undefined,
+      this.watchdogFor(timeouts),
+      'run',
       progress => merger.noteProgress(progress),
     )
-    if (outcome.kind === 'finished') {
-      if (outcome.error !== undefined) {
-        this.target.onUnhandledError(outcome.error, 'Test Run Error')
-      }
-      if (outcome.teardownError !== undefined) {
-        this.target.onUnhandledError(outcome.teardownError, 'Teardown Error')
-      }
+    if (outcome.kind === 'finished' && outcome.error !== undefined) {
+      this.target.onUnhandledError(outcome.error, 'Test Run Error')
     }
-    await merger.batchEnded(batch, this.failureOf(outcome, label, batch))
+    await merger.batchEnded(batch, batchFailure(outcome, `${label} [batch ${batch.id}]`))
   }
 
-  private failureOf(outcome: ChildOutcome, label: string, batch: PlannedBatch): BatchFailure | undefined {
-    const where = `${label} [batch ${batch.id}]`
-    switch (outcome.kind) {
-      case 'finished':
-        return {
-          state: 'fail',
-          runningMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting this test's result.`,
-          pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
-        }
-      case 'cancelled':
-        return CANCELLED
-      case 'start-failed': {
-        const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`
-        return { state: 'fail', runningMessage: message, pendingMessage: message }
-      }
-      case 'crashed': {
-        const how = outcome.signal ? `was killed by ${outcome.signal}` : outcome.exitCode !== null ? `exited with code ${outcome.exitCode}` : 'exited unexpectedly'
-        const who = outcome.pid === undefined ? 'The worker process' : `The worker process (pid ${outcome.pid})`
-        return {
-          state: 'fail',
-          runningMessage: `[vitest-pool-mp] ${who} running ${where} ${how} while this test was running.`,
-          pendingMessage: `[vitest-pool-mp] Not run: ${who.charAt(0).toLowerCase()}${who.slice(1)} running ${where} ${how} before this test started.`,
-        }
-      }
-      case 'hung': {
-        const seconds = (outcome.silentForMs / 1000).toFixed(1)
-        return {
-          state: 'fail',
-          runningMessage: `[vitest-pool-mp] This test hung: the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Vitest's own timeout cannot stop code that never yields, such as a busy loop.`,
-          pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} hung on an earlier test and was killed after ${seconds} s.`,
-        }
-      }
-    }
-  }
-
-  private watchdogFor(batch: PlannedBatch): number | false {
-    const grace = this.options.watchdogGrace
+  private watchdogFor(timeouts: readonly (number | undefined)[]): number | false {
     const { testTimeout, hookTimeout } = this.project.config
-    if (grace === false) {
-      return false
-    }
-    const timeouts = [testTimeout, hookTimeout]
-    for (const entry of batch.files) {
-      const known = this.timeouts.get(entry.moduleId)
-      for (const id of batch.runnable) {
-        const timeout = known?.get(id)
-        if (timeout !== undefined) {
-          timeouts.push(timeout)
-        }
-      }
-    }
-    if (timeouts.some(timeout => !timeout)) {
-      return false
-    }
-    return Math.max(...timeouts) + grace
+    return watchdogLimit([testTimeout, hookTimeout, ...timeouts], this.options.watchdogGrace)
   }
 
   private async runChild(
@@ -388,8 +330,7 @@ export class ProjectRun {
     entries: PlannedBatch['files'] | undefined,
     rpc: RuntimeRPC,
     watchdogMs: number | false,
-    config = this.project.serializedConfig,
-    method: 'run' | 'collect' = this.method,
+    method: 'run' | 'collect',
     onProgress?: (progress: ProgressMessage) => void,
   ): Promise<ChildOutcome> {
     const files = moduleIds.map((moduleId) => {
@@ -398,13 +339,9 @@ export class ProjectRun {
       return entry?.testIds ? { ...prepared.spec, testIds: entry.testIds } : prepared.spec
     })
     const environment = this.files.get(moduleIds[0]!)!.environment
-    const host = new ChildHost({
-      tinypool: this.tinypool,
+    return this.launcher.run(poolId, environment, {
       label,
-      poolId,
       method,
-      config,
-      environment,
       context: {
         files,
         providedContext: this.project.getProvidedContext(),
@@ -414,15 +351,7 @@ export class ProjectRun {
       rpc,
       watchdogMs,
       ...(onProgress && { onProgress }),
-      ...(this.store && { attachStore: (child: ChildConnection) => this.store!.attach(child) }),
     })
-    this.hosts.add(host)
-    try {
-      return await host.run()
-    }
-    finally {
-      this.hosts.delete(host)
-    }
   }
 
   private async withSlot<T>(work: (poolId: number) => Promise<T>): Promise<T> {
@@ -449,11 +378,4 @@ function stripLocations(task: { location?: unknown, tasks?: unknown[] }): void {
 
 function errorStack(error: unknown): string {
   return error instanceof Error ? error.stack ?? error.message : String(error)
-}
-
-function errorMessage(error: unknown): string {
-  if (error && typeof error === 'object' && 'message' in error) {
-    return String((error as { message: unknown }).message)
-  }
-  return String(error)
 }

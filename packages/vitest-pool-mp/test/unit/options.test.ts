@@ -13,13 +13,13 @@ function messageOf(input: unknown): string {
 
 describe('resolveOptions', () => {
   test('no options: every default', () => {
-    expect(resolveOptions(undefined, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000 })
-    expect(resolveOptions({}, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000 })
+    expect(resolveOptions(undefined, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process' })
+    expect(resolveOptions({}, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process' })
   })
 
   test('given values are kept', () => {
-    expect(resolveOptions({ ungrouped: 'file', watchdogGrace: false }, 'mpPlugin()')).toEqual({ ungrouped: 'file', watchdogGrace: false })
-    expect(resolveOptions({ watchdogGrace: 0 }, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 0 })
+    expect(resolveOptions({ ungrouped: 'file', watchdogGrace: false }, 'mpPlugin()')).toEqual({ ungrouped: 'file', watchdogGrace: false, isolation: 'process' })
+    expect(resolveOptions({ watchdogGrace: 0 }, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 0, isolation: 'process' })
   })
 
   test('an unknown key is refused with a message naming the key', () => {

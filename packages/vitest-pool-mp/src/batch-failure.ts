@@ -1,0 +1,55 @@
+import type { ChildOutcome } from './child-host.js'
+import type { BatchFailure } from './report-merger.js'
+
+export const CANCELLED: BatchFailure = {
+  state: 'skip',
+  runningMessage: 'Not run: the test run was cancelled.',
+  pendingMessage: 'Not run: the test run was cancelled.',
+}
+
+/**
+ * What the tests of a batch that did not report everything are told: the cause, the process, the
+ * batch (`where`), and whether the test was running or never started.
+ */
+export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure {
+  switch (outcome.kind) {
+    case 'finished':
+      return {
+        state: 'fail',
+        runningMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting this test's result.`,
+        pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
+      }
+    case 'cancelled':
+      return CANCELLED
+    case 'start-failed': {
+      const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`
+      return { state: 'fail', runningMessage: message, pendingMessage: message }
+    }
+    case 'crashed': {
+      const how = outcome.signal
+        ? `was killed by ${outcome.signal}`
+        : outcome.exitCode !== null ? `exited with code ${outcome.exitCode}` : 'exited unexpectedly'
+      const process = outcome.pid === undefined ? 'worker process' : `worker process (pid ${outcome.pid})`
+      return {
+        state: 'fail',
+        runningMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} while this test was running.`,
+        pendingMessage: `[vitest-pool-mp] Not run: the ${process} running ${where} ${how} before this test started.`,
+      }
+    }
+    case 'hung': {
+      const seconds = (outcome.silentForMs / 1000).toFixed(1)
+      return {
+        state: 'fail',
+        runningMessage: `[vitest-pool-mp] This test hung: the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Vitest's own timeout cannot stop code that never yields, such as a busy loop.`,
+        pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} hung on an earlier test and was killed after ${seconds} s.`,
+      }
+    }
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  if (error && typeof error === 'object' && 'message' in error) {
+    return String((error as { message: unknown }).message)
+  }
+  return String(error)
+}

@@ -1,0 +1,85 @@
+import type Tinypool from 'tinypool'
+import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
+import type { SerializedConfig, WorkerEnvironment } from './vitest-types.js'
+import { ChildHost } from './child-host.js'
+
+export interface ChildLauncherOptions {
+  tinypool: Tinypool
+  config: SerializedConfig
+  /** `'process'`: a fresh child for every request. `'module'`: one warm child per slot, reused. */
+  isolation: 'process' | 'module'
+  attachStore?: (child: ChildConnection) => () => void
+  /** Where errors a worker reports while tearing down go (Vitest's "Teardown Error"). */
+  onTeardownError: (error: unknown) => void
+}
+
+/**
+ * Gives each request a child: a fresh one per request by default, or, with module isolation, the
+ * warm child of the request's slot as long as it is alive and set up for the same environment.
+ */
+export class ChildLauncher {
+  private readonly active = new Set<ChildHost>()
+  private readonly warm = new Map<number, ChildHost>()
+
+  constructor(private readonly options: ChildLauncherOptions) {}
+
+  async run(poolId: number, environment: WorkerEnvironment, request: ChildRequest): Promise<ChildOutcome> {
+    const reuse = this.options.isolation === 'module'
+    let host = reuse ? this.warm.get(poolId) : undefined
+    if (host && (!host.isReusable || !sameEnvironment(host.environment, environment))) {
+      this.warm.delete(poolId)
+      await this.retire(host)
+      host = undefined
+    }
+    if (!host) {
+      host = new ChildHost({
+        tinypool: this.options.tinypool,
+        label: request.label,
+        poolId,
+        config: this.options.config,
+        environment,
+        ...(this.options.attachStore && { attachStore: this.options.attachStore }),
+      })
+      this.active.add(host)
+      if (reuse) {
+        this.warm.set(poolId, host)
+      }
+    }
+    const outcome = await host.request(request)
+    if (!reuse || !host.isReusable) {
+      if (this.warm.get(poolId) === host) {
+        this.warm.delete(poolId)
+      }
+      await this.retire(host)
+    }
+    return outcome
+  }
+
+  /** Tells every running worker to skip what it has not started. */
+  cancel(reason: string): void {
+    this.active.forEach(host => host.cancel(reason))
+  }
+
+  kill(): void {
+    this.active.forEach(host => host.kill())
+  }
+
+  /** Stops the warm workers once the run needs them no more. */
+  async close(): Promise<void> {
+    const warm = [...this.warm.values()]
+    this.warm.clear()
+    await Promise.all(warm.map(host => this.retire(host)))
+  }
+
+  private async retire(host: ChildHost): Promise<void> {
+    const teardownError = await host.stop()
+    this.active.delete(host)
+    if (teardownError !== undefined) {
+      this.options.onTeardownError(teardownError)
+    }
+  }
+}
+
+function sameEnvironment(a: WorkerEnvironment, b: WorkerEnvironment): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}

@@ -1,0 +1,33 @@
+import { describe, expect, test } from 'vitest'
+import { batchFailure, CANCELLED } from '../../src/batch-failure.js'
+
+const where = 'group "Db" (serial) [batch 3]'
+
+describe('batchFailure', () => {
+  test('a signal names the signal, the process and the batch', () => {
+    const failure = batchFailure({ kind: 'crashed', pid: 42, exitCode: null, signal: 'SIGKILL' }, where)
+    expect(failure.state).toBe('fail')
+    expect(failure.runningMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL while this test was running.')
+    expect(failure.pendingMessage).toBe('[vitest-pool-mp] Not run: the worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL before this test started.')
+  })
+
+  test('an exit names the code', () => {
+    expect(batchFailure({ kind: 'crashed', pid: 42, exitCode: 3, signal: null }, where).runningMessage).toContain('exited with code 3')
+  })
+
+  test('a hang says so, and for how long', () => {
+    const failure = batchFailure({ kind: 'hung', pid: 7, silentForMs: 12_345 }, where)
+    expect(failure.runningMessage).toContain('This test hung')
+    expect(failure.runningMessage).toContain('12.3 s')
+  })
+
+  test('a start failure carries the worker\'s own error', () => {
+    const failure = batchFailure({ kind: 'start-failed', pid: 7, error: { message: 'Cannot find environment "jsdomm"' } }, where)
+    expect(failure.runningMessage).toContain('failed to start: Cannot find environment "jsdomm"')
+  })
+
+  test('a cancelled batch skips what it owned', () => {
+    expect(batchFailure({ kind: 'cancelled', pid: undefined }, where)).toBe(CANCELLED)
+    expect(CANCELLED.state).toBe('skip')
+  })
+})
