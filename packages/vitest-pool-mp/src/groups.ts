@@ -34,6 +34,7 @@ export function resolveGroups(
         errors.push(new MpError(
           `Group "${group}" has an unknown strategy "${declaration.strategy}" at ${where(declaration)}. `
           + `Use one of: ${STRATEGIES.join(', ')} (or leave it out for "${DEFAULT_STRATEGY}").`,
+          { files: [declaration.file] },
         ))
       }
       if (declaration.nestedIn) {
@@ -42,6 +43,7 @@ export function resolveGroups(
         errors.push(new MpError(
           `Group "${group}" at ${where(declaration)} is declared inside group "${outer.group}" (${outerAt}). `
           + `Groups cannot be nested: move the "${group}" block out of "${outer.group}", or use one group for both.`,
+          { files: [declaration.file] },
         ))
       }
     }
@@ -54,6 +56,7 @@ export function resolveGroups(
         `Group "${group}" is given ${distinct.length} different strategies: ${listing}. `
         + `A group has one strategy; the first one given wins. Make them all "${given[0]!.strategy}", or leave the strategy out where the group is joined. `
         + `Valid strategies: ${STRATEGIES.join(', ')}.`,
+        { files: [...new Set(given.map(declaration => declaration.file))] },
       ))
     }
     const first = given[0]?.strategy

@@ -13,7 +13,7 @@ import { createDeferred } from './deferred.js'
 import { batchFailure, CANCELLED } from './batch-failure.js'
 import { ChildLauncher } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
-import { combineErrors, MpError } from './errors.js'
+import { MpError } from './errors.js'
 import { readFileDocblock } from './file-environment.js'
 import { resolveGroups } from './groups.js'
 import { ReportMerger } from './report-merger.js'
@@ -149,6 +149,7 @@ export class ProjectRun {
 
   private async whenFileDone(moduleId: string): Promise<void> {
     await this.plannedSignal.promise
+    await this.refusal
     await this.merger?.whenFileDone(moduleId)
   }
 
@@ -162,6 +163,9 @@ export class ProjectRun {
       }
       const trees = await this.collectAll()
       const batches = this.plan(trees)
+      if (!batches) {
+        return
+      }
       this.merger = new ReportMerger(this.target, trees, batches)
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.plannedSignal.resolve()
@@ -225,7 +229,7 @@ export class ProjectRun {
     return trees
   }
 
-  private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] {
+  private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] | undefined {
     const analyzed: AnalyzedFile[] = []
     const declarations: GroupDeclaration[] = []
     // Path order, not the sequencer's (which sorts by cached durations): "the first strategy given
@@ -247,7 +251,8 @@ export class ProjectRun {
     }
     const { strategies, errors } = resolveGroups(declarations, file => this.format(file))
     if (errors.length) {
-      throw combineErrors(errors)
+      void this.refuseRun(trees, errors)
+      return undefined
     }
     const userTestIds = new Map(this.specs.filter(spec => spec.testIds).map(spec => [spec.moduleId, spec.testIds!]))
     for (const file of analyzed) {
@@ -257,6 +262,31 @@ export class ProjectRun {
   }
 
   private readonly timeouts = new Map<string, Map<string, number | undefined>>()
+
+  /**
+   * Bad group declarations stop the run before any test starts: each file they are in fails with
+   * the errors about it, every other file is reported as not run.
+   */
+  private async refuseRun(trees: Map<string, RunnerTestFile>, errors: readonly MpError[]): Promise<void> {
+    this.refusal = (async () => {
+      for (const tree of trees.values()) {
+        const own = errors.filter(error => error.files.includes(tree.filepath))
+        await this.target.onQueued(tree)
+        if (own.length) {
+          tree.result = { state: 'fail', errors: own.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}` })) }
+          await this.target.onCollected([tree])
+          await this.target.onTaskUpdate([[tree.id, tree.result, tree.meta]], [[tree.id, 'suite-failed-early', undefined]])
+          continue
+        }
+        tree.mode = 'skip'
+        await this.target.onCollected([tree])
+        await this.target.onTaskUpdate([[tree.id, { state: 'skip' }, tree.meta]], [[tree.id, 'suite-prepare', undefined], [tree.id, 'suite-finished', undefined]])
+      }
+    })()
+    await this.refusal
+  }
+
+  private refusal: Promise<void> | undefined
 
   private async runBatches(scheduler: BatchScheduler, merger: ReportMerger): Promise<void> {
     const running = new Set<Promise<void>>()

@@ -65,6 +65,13 @@ describe.each(cases)('$fixture', ({ fixture, names, places }) => {
     }
   })
 
+  test('fails the files the error is about, as Vitest shows a failed file, with no "unhandled error"', () => {
+    const text = plain(run)
+    expect(text).toMatch(/FAIL +a\.test\.ts/)
+    expect(text).not.toContain('Unhandled Error')
+    expect(run.json?.testResults.some(file => file.status === 'failed' && file.message.includes('[vitest-pool-mp]'))).toBe(true)
+  })
+
   test('points at every declaration as file:line, without includeTaskLocation in the config', () => {
     const text = output(run)
     for (const place of places) {
@@ -73,12 +80,11 @@ describe.each(cases)('$fixture', ({ fixture, names, places }) => {
   })
 })
 
-/** The lines of the error Vitest printed for the pool, from its name to the stack. */
+/** The error Vitest printed for the pool's files: one line, from its name on. */
 function errorText(run: FixtureRun): string {
   const text = plain(run)
   const start = text.indexOf('MpError: ')
-  const end = text.indexOf('\n ❯ ', start)
-  return text.slice(start, end).trim()
+  return text.slice(start, text.indexOf('\n', start)).trim()
 }
 
 test('the messages, as a user reads them', () => {
