@@ -27,7 +27,6 @@ export class RunCoordinator {
   store: StoreAttacher | undefined = new StoreServer()
 
   private constructor(private readonly vitest: Vitest) {
-    vitest.onCancel(reason => this.runs.forEach(run => run.cancel(String(reason))))
     vitest.onClose(() => this.close())
   }
 
@@ -81,6 +80,8 @@ export class RunCoordinator {
   }
 
   private beginRun(specs: TestSpecification[]): void {
+    // Vitest forgets cancel listeners at the start of every run, so each run registers its own.
+    this.vitest.onCancel(reason => this.runs.forEach(run => run.cancel(String(reason))))
     this.runs.forEach(run => run.kill())
     this.runs = new Map()
     this.specs = specs
