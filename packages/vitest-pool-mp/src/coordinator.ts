@@ -4,6 +4,7 @@ import type { StoreAttacher } from './project-run.js'
 import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vitest-types.js'
 import { availableParallelism } from 'node:os'
 import { ProjectRun } from './project-run.js'
+import { RunningBatches } from './running-batches.js'
 import { SlotPool } from './slot-pool.js'
 import { StoreServer } from './store/store-server.js'
 
@@ -22,6 +23,7 @@ export class RunCoordinator {
   private runs = new Map<TestProject, ProjectRun>()
   private readonly tinypools = new Map<TestProject, Tinypool>()
   private slots: SlotPool | undefined
+  private running = new RunningBatches()
   private announced = false
   /** The shared-state store of the current run: every run starts with an empty one. */
   store: StoreAttacher | undefined = new StoreServer()
@@ -56,7 +58,7 @@ export class RunCoordinator {
         this.tinypools.set(project, tinypool)
       }
       const specs = this.announced ? this.specs.filter(spec => spec.project === project && spec.pool === POOL_NAME) : []
-      run = new ProjectRun(project, specs, poolOptions, options, slots, tinypool, this.store)
+      run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store)
       this.runs.set(project, run)
     }
     return run
@@ -87,6 +89,7 @@ export class RunCoordinator {
     this.specs = specs
     this.announced = true
     this.slots = new SlotPool(this.maxWorkers())
+    this.running = new RunningBatches()
     this.store = new StoreServer()
   }
 

@@ -2,6 +2,7 @@ import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome } from './child-host.js'
 import type { ProgressMessage } from './protocol.js'
 import type { ResolvedMpPoolOptions } from './options.js'
+import type { RunningBatches } from './running-batches.js'
 import type { SlotPool } from './slot-pool.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
 import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, SerializedConfig, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
@@ -64,6 +65,7 @@ export class ProjectRun {
     private readonly poolOptions: PoolOptions,
     private readonly options: ResolvedMpPoolOptions,
     private readonly slots: SlotPool,
+    private readonly running: RunningBatches,
     private readonly tinypool: Tinypool,
     private readonly store: StoreAttacher | undefined,
   ) {
@@ -292,12 +294,14 @@ export class ProjectRun {
     const running = new Set<Promise<void>>()
     while (!this.cancelled && !scheduler.isDone) {
       const slot = this.slots.tryTake()
-      const batch = slot === undefined ? undefined : scheduler.next()
+      const batch = slot === undefined ? undefined : scheduler.next(this.running.others(this))
       if (slot !== undefined && batch) {
+        this.running.add(this, batch)
         const task: Promise<void> = this.runBatch(batch, slot).finally(() => {
-          this.slots.release(slot)
           scheduler.finish(batch.id)
           running.delete(task)
+          this.running.remove(this, batch)
+          this.slots.release(slot)
         })
         running.add(task)
         continue
@@ -313,14 +317,16 @@ export class ProjectRun {
     await Promise.all(running)
   }
 
-  /** Resolves when one of this run's batches ends, a slot frees elsewhere, or the run is cancelled. */
+  /** Resolves when a batch ends anywhere in the run, a slot frees, or the run is cancelled. */
   private nextChange(running: Set<Promise<void>>): Promise<void> {
     return new Promise<void>((resolve) => {
-      const off = this.slots.onRelease(done)
+      const offSlots = this.slots.onRelease(done)
+      const offBatches = this.running.onChange(done)
       this.wake = done
       void Promise.race(running).finally(done)
       function done() {
-        off()
+        offSlots()
+        offBatches()
         resolve()
       }
     })

@@ -12,6 +12,8 @@ import { isIsolated } from './strategy.js'
  *    so an isolated group waits for zero running workers before it starts.
  * 4. While an isolated batch runs, only batches of the same isolated group may start,
  *    so the next batch after an isolated group waits for zero running workers too.
+ * 5. Batches running in other projects of the run (`foreign`) count for rules 3 and 4 too:
+ *    they never belong to this project's groups.
  */
 export class BatchScheduler {
   private readonly pending: PlannedBatch[]
@@ -23,7 +25,7 @@ export class BatchScheduler {
   }
 
   /** The batch to start now, marked running; `undefined` when none may start yet. */
-  next(): PlannedBatch | undefined {
+  next(foreign: readonly PlannedBatch[] = []): PlannedBatch | undefined {
     if (this.cancelled || this.running.size >= this.limit) {
       return undefined
     }
@@ -33,8 +35,8 @@ export class BatchScheduler {
     }
     const running = [...this.running.values()]
     const blocked = isIsolated(head.strategy)
-      ? running.some(other => !sameIsolatedGroup(head, other))
-      : running.some(other => isIsolated(other.strategy))
+      ? foreign.length > 0 || running.some(other => !sameIsolatedGroup(head, other))
+      : [...running, ...foreign].some(other => isIsolated(other.strategy))
     if (blocked) {
       return undefined
     }

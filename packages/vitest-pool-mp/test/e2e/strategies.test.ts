@@ -218,3 +218,17 @@ test('--pool=mp replaces a pool: mpPool(options) object: the options given to th
   expect(run.exitCode).toBe(0)
   expect(pids(named(run, ['ungrouped 1', 'ungrouped 2'])).size).toBe(2)
 })
+
+test('an isolated group keeps every project of the run from running beside it', async () => {
+  const run = await runFixture('strategies-projects')
+  expect(run.exitCode).toBe(0)
+  const isolated = run.records.filter(r => r.name.startsWith('a iso'))
+  const others = run.records.filter(r => r.name.startsWith('b '))
+  expect(isolated).toHaveLength(2)
+  expect(others).toHaveLength(5)
+  for (const i of isolated) {
+    for (const other of others) {
+      expect(overlaps(i, other), `${i.name} overlaps ${other.name}`).toBe(false)
+    }
+  }
+})
