@@ -96,7 +96,7 @@ export class ReportMerger {
       return {
         ...this.target,
         onQueued: file => this.enqueue(() => this.target.onQueued(file)),
-        onCollected: files => this.enqueue(() => this.target.onCollected(files)),
+        onCollected: files => this.enqueue(() => this.target.onCollected(files.map(file => this.asPlanned(file)))),
         onTaskUpdate: (packs, events) => this.enqueue(() => this.target.onTaskUpdate(packs, events)),
         onUserConsoleLog: log => this.enqueue(() => this.target.onUserConsoleLog(log)),
       } as RuntimeRPC
@@ -211,6 +211,25 @@ export class ReportMerger {
       }
     }
     return undefined
+  }
+
+  /**
+   * Workers collect with task locations (to name lines in errors); Vitest shows them only when
+   * the project asks for them, as the planned trees already reflect. A whole-file batch's own
+   * tree gets a location only where the planned tree has one.
+   */
+  private asPlanned(file: RunnerTestFile): RunnerTestFile {
+    const align = (task: Task) => {
+      const planned = this.tasks.get(task.id)
+      if (planned && !planned.location) {
+        delete task.location
+      }
+      if (task.type === 'suite') {
+        task.tasks.forEach(align)
+      }
+    }
+    align(file)
+    return file
   }
 
   private moduleOf(taskId: string): string | undefined {
