@@ -56,12 +56,14 @@ export function generateSuite(outDir, spec) {
 function configSource() {
   return `import { defineConfig } from 'vitest/config'
 
-// The benchmark may point MP_BENCH_PACKAGE at another build of the pool (a local experiment).
+// The benchmark may point MP_BENCH_PACKAGE at another build of the pool (a local experiment)
+// and pass the plugin's options as JSON in MP_BENCH_OPTIONS.
 const { mpPlugin } = await import(process.env.MP_BENCH_PACKAGE || 'vitest-pool-mp')
+const options = process.env.MP_BENCH_OPTIONS ? JSON.parse(process.env.MP_BENCH_OPTIONS) : undefined
 
 // The pool and maxWorkers come from the command line: --pool=mp|forks|threads --maxWorkers=N
 export default defineConfig({
-  plugins: [mpPlugin()],
+  plugins: [mpPlugin(options)],
   cacheDir: '.vite-cache',
   test: { include: ['test/**/*.test.mjs'] },
 })

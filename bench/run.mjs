@@ -42,9 +42,10 @@ const HELP = `node bench/run.mjs [options]
   --quick              1 repetition, small suites, maxWorkers 4 only (about 1–2 minutes)
   --reps N             measured repetitions of each command (default 3; --quick: 1)
   --suites a,b         only these suites (names: ${FULL_SUITES.map(s => s.name).join(', ')}, or the q- ones)
-  --commands a,b       what to compare (default mp,forks,threads). A command is POOL[:VERB][@DIR][+cc]:
+  --commands a,b       what to compare (default mp,forks,threads). A command is POOL[:VERB][@DIR][#OPTS][+cc]:
                        mp:list times \`vitest list --pool=mp\`; mp@DIR uses the build of vitest-pool-mp in
                        DIR (a copy with a local change: DIR/dist/index.js; relative to --out);
+                       mp#ungrouped=file;watchdogGrace=false passes options to mpPlugin();
                        +cc sets NODE_COMPILE_CACHE=<out>/.compile-cache (Node 22+)
   --workers 4,8        maxWorkers values (default 4,8; --quick: 4)
   --delay MS           D, ms each test awaits (default 100)
@@ -137,7 +138,7 @@ if (results.some(result => !result.ok)) {
 
 /** One whole `vitest run` (or `vitest list`) process: wall, CPU of it and all its waited children, worker records. */
 async function timeRun(dir, suite, command, maxWorkers, ca) {
-  const { pool, verb, variant, compileCache } = parseCommand(command)
+  const { pool, verb, variant, options, compileCache } = parseCommand(command)
   const records = join(dir, '.records')
   rmSync(records, { recursive: true, force: true })
   mkdirSync(records, { recursive: true })
@@ -150,6 +151,10 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
   }
   delete env.VITEST_POOL_ID
   delete env.MP_BENCH_PACKAGE
+  delete env.MP_BENCH_OPTIONS
+  if (options) {
+    env.MP_BENCH_OPTIONS = JSON.stringify(options)
+  }
   // Read only by an instrumented build (see bench/README.md, "Experiments").
   env.MP_BENCH_TRACE = records
   if (variant) {
@@ -187,14 +192,20 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
   return { ok, wall, cpu, maxRssMb, ...analyzeRecords(records, startedAt) }
 }
 
-/** POOL[:VERB][@DIR][+cc], e.g. mp, forks+cc, mp:list, mp@exp-minthreads. */
+/** POOL[:VERB][@DIR][#OPTS][+cc], e.g. mp, forks+cc, mp:list, mp@exp-minthreads, mp#ungrouped=file. */
 function parseCommand(command) {
-  const match = /^(?<pool>[\w-]+)(?::(?<verb>run|list))?(?:@(?<variant>[^+]+))?(?<cc>\+cc)?$/.exec(command)
+  const match = /^(?<pool>[\w-]+)(?::(?<verb>run|list))?(?:@(?<variant>[^#+]+))?(?:#(?<opts>[^+]+))?(?<cc>\+cc)?$/.exec(command)
   if (!match) {
-    throw new Error(`bench: cannot read the command ${command}: expected POOL[:VERB][@DIR][+cc]`)
+    throw new Error(`bench: cannot read the command ${command}: expected POOL[:VERB][@DIR][#OPTS][+cc]`)
   }
-  const { pool, verb = 'run', variant, cc } = match.groups
-  return { pool, verb, variant, compileCache: Boolean(cc) }
+  const { pool, verb = 'run', variant, opts, cc } = match.groups
+  const options = opts
+    ? Object.fromEntries(opts.split(';').map((pair) => {
+        const [key, value] = pair.split('=')
+        return [key, value === 'false' ? false : value === 'true' ? true : /^\d+$/.test(value) ? Number(value) : value]
+      }))
+    : undefined
+  return { pool, verb, variant, options, compileCache: Boolean(cc) }
 }
 
 function spawnAndWait(file, argv, options) {
