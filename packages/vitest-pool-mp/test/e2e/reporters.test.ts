@@ -77,6 +77,24 @@ function junitCases(xml: string): string[] {
     .sort()
 }
 
+describe('with isolation: \'module\'', () => {
+  const moduleRoot = fixtureRoot('compat-mixed-module')
+
+  test('json and verbose output equal the forks pool\'s', async () => {
+    const { forks, mp } = await runBoth('compat-mixed-module', { config: { reporters: ['verbose'] } })
+    const expected = normalJson(forks.json, moduleRoot)
+    expect(expected.numTotalTests).toBeGreaterThan(20)
+    expect(normalJson(mp.json, moduleRoot)).toEqual(expected)
+    expect(suiteStates(mp, moduleRoot)).toEqual(suiteStates(forks, moduleRoot))
+    const expectedText = reporterParts(forks.stdout, moduleRoot)
+    const actualText = reporterParts(mp.stdout, moduleRoot)
+    expect(actualText.tests).toEqual(expectedText.tests)
+    expect(actualText.logs).toEqual(expectedText.logs)
+    expect(actualText.tail).toEqual(expectedText.tail)
+    expect(mp.exitCode).toBe(forks.exitCode)
+  })
+})
+
 describe('console output', () => {
   const logsRoot = fixtureRoot('compat-logs')
 
