@@ -28,6 +28,8 @@ export interface FixtureOptions {
   filters?: string[]
   /** Keep Vitest open (watch mode tests); the caller closes it. */
   keepOpen?: boolean
+  /** Reads extra evidence the fixture wrote to its records dir, before the dir is removed. */
+  onRecordsDir?: (dir: string) => void
 }
 
 class Capture extends Writable {
@@ -71,6 +73,7 @@ export async function runFixture(name: string, options: FixtureOptions = {}): Pr
   process.exitCode = previousExitCode
   const records = readRecords(recordsDir)
   const pids = readPids(recordsDir, records)
+  options.onRecordsDir?.(recordsDir)
   let json: JsonTestResults | undefined
   try {
     json = JSON.parse(readFileSync(jsonFile, 'utf-8'))
