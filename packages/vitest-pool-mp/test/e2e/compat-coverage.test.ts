@@ -4,7 +4,6 @@ import { join, relative } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { fixtureRoot, runCompat } from './compat-helpers'
 
-const root = fixtureRoot('compat-coverage')
 
 interface FileCoverage {
   statementMap: Record<string, { start: { line: number } }>
@@ -19,10 +18,11 @@ afterEach(() => {
 })
 
 /** Runs the fixture with v8 coverage; returns the summary and, per source line, how often it ran. */
-async function cover(pool: 'forks' | 'mp') {
+async function cover(pool: 'forks' | 'mp', fixture = 'compat-coverage') {
+  const root = fixtureRoot(fixture)
   const reportsDirectory = mkdtempSync(join(tmpdir(), `mp-coverage-${pool}-`))
   dirs.push(reportsDirectory)
-  const run = await runCompat('compat-coverage', {
+  const run = await runCompat(fixture, {
     config: {
       ...(pool === 'forks' && { pool: 'forks' }),
       coverage: { enabled: true, provider: 'v8', reporter: ['json-summary', 'json'], reportsDirectory, include: ['src/**'] },
@@ -46,6 +46,14 @@ async function cover(pool: 'forks' | 'mp') {
 test('coverage v8: lines run in different workers of one file are all counted, as on forks', async () => {
   const forks = await cover('forks')
   const mp = await cover('mp')
+  expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0 })
+  expect(mp.functions).toEqual(forks.functions)
+  expect(mp.summary).toEqual(forks.summary)
+})
+
+test('coverage v8 with isolation: \'module\' (warm workers) counts the same', async () => {
+  const forks = await cover('forks', 'compat-coverage-module')
+  const mp = await cover('mp', 'compat-coverage-module')
   expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0 })
   expect(mp.functions).toEqual(forks.functions)
   expect(mp.summary).toEqual(forks.summary)
