@@ -13,7 +13,7 @@ function results(json: JsonTestResults | undefined): Record<string, { status: st
   const byName: Record<string, { status: string, message: string }> = {}
   for (const file of json?.testResults ?? []) {
     for (const test of file.assertionResults) {
-      byName[test.title] = { status: test.status, message: test.failureMessages.join('\n') }
+      byName[test.title] = { status: test.status, message: (test.failureMessages ?? []).join('\n') }
     }
   }
   return byName

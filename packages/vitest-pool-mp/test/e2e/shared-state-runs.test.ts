@@ -10,7 +10,7 @@ test('a watch rerun starts with an empty store', async () => {
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(0)
     const firstStart = run.vitest!.state.getFiles()[0]?.tasks[0]?.result?.startTime
-    await run.vitest!.rerunFiles()
+    await run.vitest!.rerunTestSpecifications(await run.vitest!.globTestSpecifications())
     const files = run.vitest!.state.getFiles()
     expect(files[0]?.tasks[0]?.result?.startTime).toBeGreaterThan(firstStart!)
     expect(files.map(file => file.result?.state)).toEqual(['pass'])
