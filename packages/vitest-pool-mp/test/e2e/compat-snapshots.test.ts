@@ -18,14 +18,14 @@ describe('snapshots written by several workers of one file', () => {
     copies.splice(0).forEach(dispose => dispose())
   })
 
-  async function writeSnapshots(fixture: string, pool: 'forks' | 'mp', update: 'new' | 'all'): Promise<string[]> {
+  async function writeSnapshots(fixture: string, pool: 'forks' | 'mp', update: 'new' | 'all', overlap = pool === 'mp'): Promise<string[]> {
     const copy = copyFixture(fixture)
     copies.push(copy.dispose)
     const snap = join(copy.root, '__snapshots__', 'many.test.ts.snap')
     rmSync(snap, { force: true })
     const run = await runCompat(copy.root, {
       filters: ['many.test.ts'],
-      config: { update, ...(pool === 'forks' ? { pool: 'forks' } : { env: OVERLAP }) },
+      config: { update, ...(pool === 'forks' && { pool: 'forks' }), ...(overlap && { env: OVERLAP }) },
     })
     expect(run.exitCode, `${pool}\n${run.stdout}\n${run.stderr}`).toBe(0)
     expect(normalJson(run.json, copy.root).numPassedTests, pool).toBe(5)
@@ -51,6 +51,11 @@ describe('snapshots written by several workers of one file', () => {
   test('mp with the merging snapshot environment (the proposed fix) keeps every snapshot', async () => {
     expect(await writeSnapshots('compat-snapshots-merge', 'mp', 'new')).toEqual(EXPECTED_KEYS)
     expect(await writeSnapshots('compat-snapshots-merge', 'mp', 'all')).toEqual(EXPECTED_KEYS)
+  })
+
+  test('mp with isolation: \'module\', one warm worker running the batches in turn, keeps every snapshot', async () => {
+    expect(await writeSnapshots('compat-snapshots-module', 'mp', 'new', false)).toEqual(EXPECTED_KEYS)
+    expect(await writeSnapshots('compat-snapshots-module', 'mp', 'all', false)).toEqual(EXPECTED_KEYS)
   })
 
   test('a mismatching snapshot fails like on forks, and the .snap file is left alone', async () => {
