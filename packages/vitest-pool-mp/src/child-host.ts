@@ -130,11 +130,14 @@ export class ChildHost {
     this.current = request
     this.finished = createDeferred()
     this.state = 'running'
+    this.connectStore(request.label)
     this.lastActivity = Date.now()
     this.armWatchdog(request.watchdogMs)
     this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
     const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
     clearTimeout(this.watchdog)
+    // Whatever the batch still holds (a lock, a trail count) is released now, however it ended.
+    this.disconnectStore()
     if ('died' in result) {
       return this.deathOutcome()
     }
@@ -211,9 +214,25 @@ export class ChildHost {
     this.release()
   }
 
-  private release(): void {
+  private connectStore(label: string): void {
+    if (this.spec.attachStore && this.pid !== undefined) {
+      this.detachStore = this.spec.attachStore({
+        pid: this.pid,
+        label,
+        send: data => this.send({ __vitest_pool_mp__: true, kind: 'store', data }),
+        onMessage: (listener) => { this.storeListener = listener },
+      })
+    }
+  }
+
+  private disconnectStore(): void {
     this.detachStore?.()
     this.detachStore = undefined
+    this.storeListener = undefined
+  }
+
+  private release(): void {
+    this.disconnectStore()
     if (!this.rpc.$closed) {
       this.rpc.$close()
     }
@@ -283,14 +302,6 @@ export class ChildHost {
         this.exitInfo = { exitCode, signal }
         this.exited.resolve()
       })
-    if (this.spec.attachStore) {
-      this.detachStore = this.spec.attachStore({
-        pid,
-        label: this.spec.label,
-        send: data => this.send({ __vitest_pool_mp__: true, kind: 'store', data }),
-        onMessage: (listener) => { this.storeListener = listener },
-      })
-    }
     this.state = 'starting'
     this.armHandshake('start')
     this.send({

@@ -4,7 +4,8 @@ import { runFixture } from './utils'
 test('isolation: \'module\' reuses one warm worker per slot, re-evaluating the test module for every batch', async () => {
   const run = await runFixture('module-isolation')
   expect(run.exitCode).toBe(0)
-  expect(run.json?.numPassedTests).toBe(8)
+  // c.test.ts: a lock a finished batch kept is released although its worker lives on.
+  expect(run.json?.numPassedTests).toBe(10)
   const pids = new Set(run.records.map(r => r.pid))
   // maxWorkers 2: the collectors are the warm workers, and every batch runs in one of them.
   expect(pids.size).toBeLessThanOrEqual(2)
