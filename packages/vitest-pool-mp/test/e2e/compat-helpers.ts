@@ -136,7 +136,7 @@ export function normalJson(json: JsonTestResults | undefined, root: string): Nor
         tests: file.assertionResults.map(test => ({
           fullName: test.fullName,
           status: test.status,
-          failureMessages: test.failureMessages.map(message => withoutInternalFrames(normalText(message, root))),
+          failureMessages: (test.failureMessages ?? []).map(message => withoutInternalFrames(normalText(message, root))),
         })),
       }))
       .sort((a, b) => a.file.localeCompare(b.file)),

@@ -49,7 +49,7 @@ async function watchSequence(pool: 'forks' | 'mp') {
   cleanups.push(() => vitest.close())
   expect(results.runs).toHaveLength(1)
 
-  await vitest.rerunFiles([join(copy.root, 'value.test.ts')])
+  await vitest.rerunTestSpecifications(vitest.getModuleSpecifications(join(copy.root, 'value.test.ts')))
   expect(results.runs).toHaveLength(2)
 
   const changed = results.nextRun()
