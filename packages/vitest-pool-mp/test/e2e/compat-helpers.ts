@@ -67,6 +67,8 @@ export async function runCompat(nameOrRoot: string, options: FixtureOptions = {}
   if (vitest && !options.keepOpen) {
     await vitest.close()
   }
+  // Reruns write the JSON report again, which makes its folder again.
+  vitest?.onClose(() => rmSync(recordsDir, { recursive: true, force: true }))
   const exitCode = Number(process.exitCode ?? 0)
   process.exitCode = previousExitCode
   let json: JsonTestResults | undefined
