@@ -27,6 +27,8 @@ import { createMethodsRPC } from 'vitest/node'
 const CANCEL_KILL_TIMEOUT = 5_000
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child/child-entry.js', import.meta.url))
+/** Merges what workers of one file write to its .snap file; see runtime/snapshot-environment.ts. */
+const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('./runtime/snapshot-environment.js', import.meta.url))
 
 interface PreparedFile {
   spec: FileSpecification
@@ -70,7 +72,11 @@ export class ProjectRun {
     private readonly store: StoreAttacher | undefined,
   ) {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
-    this.workerConfig = { ...project.serializedConfig, includeTaskLocation: true }
+    this.workerConfig = {
+      ...project.serializedConfig,
+      includeTaskLocation: true,
+      snapshotEnvironment: project.serializedConfig.snapshotEnvironment ?? SNAPSHOT_ENVIRONMENT,
+    }
     this.launcher = new ChildLauncher({
       tinypool,
       config: this.workerConfig,
