@@ -158,6 +158,7 @@ export class ProjectRun {
   private async whenFileDone(moduleId: string): Promise<void> {
     await this.plannedSignal.promise
     await this.refusal
+    await this.listed.get(moduleId)
     await this.merger?.whenFileDone(moduleId)
   }
 
@@ -205,10 +206,17 @@ export class ProjectRun {
 
   /** `vitest list`: each file collected in a fresh worker, reported straight to Vitest. */
   private async collectOnly(): Promise<void> {
+    for (const spec of this.specs) {
+      this.listed.set(spec.moduleId, this.withSlot(async (poolId) => {
+        await this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, this.target, false, 'collect')
+      }))
+    }
     this.plannedSignal.resolve()
-    await Promise.all(this.specs.map(spec => this.withSlot(poolId =>
-      this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, this.target, false, 'collect'))))
+    await Promise.all(this.listed.values())
   }
+
+  /** For `vitest list`: each file's collection. */
+  private readonly listed = new Map<string, Promise<void>>()
 
   /**
    * Collects every file, a few processes for the whole run rather than one per file. A file whose

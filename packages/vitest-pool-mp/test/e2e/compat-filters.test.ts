@@ -71,10 +71,7 @@ describe('filters and run options behave as on the forks pool', () => {
     expect(ran.mp.numTotalTests).toBe(12)
   })
 
-  // Bug in project-run.ts: with method 'collect', whenFileDone() waits for no merger (there is
-  // none), so every file's worker facade answers at once and Vitest returns before any child has
-  // reported: `vitest list` and `vitest.collect()` list nothing on mp. Flip to `test` once fixed.
-  test.fails('vitest list (collect) lists the same tests', async () => {
+  test('vitest list (collect) lists the same tests', async () => {
     const list = async (pool?: string) => {
       const root = fixtureRoot('compat-mixed')
       const vitest = await createVitest('test', { root, watch: false, ...(pool && { pool }) }, {}, { stdout: devNull(), stderr: devNull() })
