@@ -38,6 +38,11 @@ class Capture extends Writable {
     this.text += chunk.toString()
     callback()
   }
+
+  // A worker's stdout piped into this stream ends it when the worker exits; keep capturing.
+  override end(): this {
+    return this
+  }
 }
 
 /** Runs Vitest programmatically on `fixtures/<name>`, the way a user runs `vitest run` there. */
