@@ -334,6 +334,18 @@ export class ReportMerger {
   private async closeBatch(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
     const outPacks: RunnerTaskResultPack[] = []
     const outEvents: RunnerTaskEventPack[] = []
+    const openSuites = [...batch.suiteIds]
+      .filter(id => this.suites.get(id)?.results.has(batch.id) === false)
+      .sort((a, b) => this.suites.get(a)!.depth - this.suites.get(b)!.depth)
+    for (const id of openSuites) {
+      await this.ensureCollected(this.suites.get(id)!.moduleId)
+    }
+    // Reporters must see a suite start before its tests: open them outermost first.
+    for (const id of openSuites) {
+      if (this.skippedShare(id, batch.id) !== 'silent') {
+        this.prepareSuite(id, this.suites.get(id)!, undefined, outPacks, outEvents)
+      }
+    }
     for (const entry of batch.files) {
       if (entry.owned === 'all') {
         continue
@@ -355,6 +367,13 @@ export class ReportMerger {
         }
         const announced = this.progress.get(id)
         const running = this.testPrepared.has(id) || announced?.phase === 'begin'
+        if (failure?.state === 'skip' && announced?.phase !== 'end') {
+          // Cancelled: like Vitest's own runner, update the state quietly; a suite that ends up
+          // skipped as a whole reports its tests itself.
+          outPacks.push([id, { state: 'skip' }, this.tasks.get(id)?.meta ?? {}])
+          outEvents.push([id, 'test-cancel', undefined])
+          continue
+        }
         const result = announced?.phase === 'end' && announced.state
           ? this.announcedResult(announced, failure)
           : failure?.state === 'fail'
@@ -367,19 +386,14 @@ export class ReportMerger {
         outEvents.push([id, 'test-finished', undefined])
       }
     }
-    const suiteIds = [...batch.suiteIds]
-      .filter(id => this.suites.get(id)?.results.has(batch.id) === false)
-      .sort((a, b) => this.suites.get(b)!.depth - this.suites.get(a)!.depth)
-    for (const id of suiteIds) {
+    for (const id of [...openSuites].reverse()) {
       const suite = this.suites.get(id)!
-      await this.ensureCollected(suite.moduleId)
       const skipped = this.skippedShare(id, batch.id)
       if (skipped === 'silent') {
         suite.results.set(batch.id, { state: 'skip' })
         suite.finished ||= suite.results.size >= suite.participants.size
         continue
       }
-      this.prepareSuite(id, suite, undefined, outPacks, outEvents)
       this.recordSuiteResult(id, suite, batch.id, skipped ?? { state: failure?.state === 'fail' ? 'fail' : 'skip' }, outPacks, outEvents)
     }
     if (outPacks.length || outEvents.length) {

@@ -231,7 +231,7 @@ describe('ReportMerger', () => {
     const { target, merger, b2 } = freeScenario()
     await merger.batchEnded(b2, crash)
     expect(target.calls.map(call => call.kind)).toEqual(['queued', 'collected', 'update'])
-    expect(target.events).toEqual(['T2:test-prepare', 'T2:test-finished', 'S:suite-prepare', 'F:suite-prepare'])
+    expect(target.events).toEqual(['F:suite-prepare', 'S:suite-prepare', 'T2:test-prepare', 'T2:test-finished'])
     expect(target.lastResult('T2')).toMatchObject({ state: 'fail', errors: [{ message: crash.pendingMessage }] })
   })
 
@@ -255,14 +255,17 @@ describe('ReportMerger', () => {
     expect(target.lastResult('F')!.state).toBe('fail')
   })
 
-  test('a cancelled batch reports its tests and suites as skipped, with the pending message as note', async () => {
+  test('a cancelled batch marks its tests skipped quietly (test-cancel, as Vitest\'s runner does) and skips its suites', async () => {
     const { target, merger, b1, b2, b3 } = freeScenario()
     for (const b of [b1, b2, b3]) {
       await merger.batchEnded(b, cancelled)
     }
     for (const id of ['T1', 'T2', 'T3', 'T4']) {
-      expect(target.lastResult(id)).toEqual({ state: 'skip', note: cancelled.pendingMessage })
+      expect(target.lastResult(id)).toEqual({ state: 'skip' })
     }
+    // A suite skipped as a whole is reported with its tests by Vitest itself: no test-finished
+    // here, or reporters would see each test twice.
+    expect(target.events.filter(event => event.endsWith(':test-finished'))).toEqual([])
     expect(target.lastResult('S')!.state).toBe('skip')
     expect(target.lastResult('F')!.state).toBe('skip')
     expect(target.calls.filter(call => call.kind === 'collected')).toHaveLength(1)
