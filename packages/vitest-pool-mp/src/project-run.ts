@@ -68,8 +68,8 @@ export class ProjectRun {
     private readonly options: ResolvedMpPoolOptions,
     private readonly slots: SlotPool,
     private readonly running: RunningBatches,
-    private readonly tinypool: Tinypool,
-    private readonly store: StoreAttacher | undefined,
+    tinypool: Tinypool,
+    store: StoreAttacher | undefined,
   ) {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
     this.workerConfig = {

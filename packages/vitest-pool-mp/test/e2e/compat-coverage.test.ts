@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
-import { fixtureRoot, runCompat } from './compat-helpers'
+import { fixtureRoot } from './compat-helpers'
+import { runFixture } from './utils'
 
 
 interface FileCoverage {
@@ -22,7 +23,7 @@ async function cover(pool: 'forks' | 'mp', fixture = 'compat-coverage') {
   const root = fixtureRoot(fixture)
   const reportsDirectory = mkdtempSync(join(tmpdir(), `mp-coverage-${pool}-`))
   dirs.push(reportsDirectory)
-  const run = await runCompat(fixture, {
+  const run = await runFixture(fixture, {
     config: {
       ...(pool === 'forks' && { pool: 'forks' }),
       coverage: { enabled: true, provider: 'v8', reporter: ['json-summary', 'json'], reportsDirectory, include: ['src/**'] },

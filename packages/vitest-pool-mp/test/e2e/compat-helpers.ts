@@ -1,89 +1,17 @@
 // Normalisers for comparing one fixture's results on the forks pool and on mp.
-import type { JsonTestResults, TestUserConfig, Vitest } from 'vitest/node'
-import type { FixtureOptions } from './utils'
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import type { JsonTestResults } from 'vitest/node'
+import type { FixtureOptions, FixtureRun } from './utils'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { Writable } from 'node:stream'
-import { startVitest } from 'vitest/node'
-import { FIXTURES } from './utils'
-
-/**
- * Captures reporter output. Vitest's forks pool pipes each child's stdout into the logger's
- * stream with `pipe()`, which ends the stream when a child's stdout ends before Vitest unpipes
- * it; a plain Writable then drops everything written after that. `process.stdout` ignores
- * `end()`, and so does this capture.
- */
-class Capture extends Writable {
-  text = ''
-  override _write(chunk: Buffer, _encoding: string, callback: () => void): void {
-    this.text += chunk.toString()
-    callback()
-  }
-
-  override end(): this {
-    return this
-  }
-}
+import { FIXTURES, runFixture } from './utils'
 
 /** What one run of a fixture produced. */
-export interface CompatRun {
-  exitCode: number
-  stdout: string
-  stderr: string
-  json: JsonTestResults | undefined
-  vitest: Vitest | undefined
-}
-
-/**
- * `runFixture` for comparisons: runs Vitest on a fixture (by name, or an absolute root for a
- * temporary copy) and keeps the whole reporter output on the forks pool too (see Capture).
- */
-export async function runCompat(nameOrRoot: string, options: FixtureOptions = {}): Promise<CompatRun> {
-  const root = nameOrRoot.startsWith('/') ? nameOrRoot : join(FIXTURES, nameOrRoot)
-  const recordsDir = mkdtempSync(join(tmpdir(), 'mp-compat-'))
-  const jsonFile = join(recordsDir, 'report.json')
-  const stdout = new Capture()
-  const stderr = new Capture()
-  const previousExitCode = process.exitCode
-  const userReporters = options.config?.reporters
-  const reporters = [
-    ...(userReporters === undefined ? ['default'] : Array.isArray(userReporters) ? userReporters : [userReporters]),
-    ['json', { outputFile: jsonFile }],
-  ]
-  let vitest: Vitest | undefined
-  try {
-    vitest = await startVitest('test', options.filters ?? [], {
-      root,
-      watch: false,
-      ...options.config,
-      reporters: reporters as TestUserConfig['reporters'],
-      env: { ...options.config?.env, MP_RECORDS_DIR: recordsDir, FORCE_COLOR: '0', NO_COLOR: '1' },
-    }, {}, { stdout, stderr })
-  }
-  catch (error) {
-    stderr.text += `\n${error instanceof Error ? error.stack : String(error)}`
-  }
-  if (vitest && !options.keepOpen) {
-    await vitest.close()
-  }
-  // Reruns write the JSON report again, which makes its folder again.
-  vitest?.onClose(() => rmSync(recordsDir, { recursive: true, force: true }))
-  const exitCode = Number(process.exitCode ?? 0)
-  process.exitCode = previousExitCode
-  let json: JsonTestResults | undefined
-  try {
-    json = JSON.parse(readFileSync(jsonFile, 'utf-8'))
-  }
-  catch {}
-  rmSync(recordsDir, { recursive: true, force: true })
-  return { exitCode, stdout: stdout.text, stderr: stderr.text, json, vitest }
-}
+export type CompatRun = FixtureRun
 
 /** The same fixture run on the `forks` pool and on mp (what its config asks for). */
 export async function runBoth(nameOrRoot: string, options: FixtureOptions = {}): Promise<{ forks: CompatRun, mp: CompatRun }> {
-  const forks = await runCompat(nameOrRoot, { ...options, config: { ...options.config, pool: 'forks' } })
-  const mp = await runCompat(nameOrRoot, options)
+  const forks = await runFixture(nameOrRoot, { ...options, config: { ...options.config, pool: 'forks' } })
+  const mp = await runFixture(nameOrRoot, options)
   return { forks, mp }
 }
 

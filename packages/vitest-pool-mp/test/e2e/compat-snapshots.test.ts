@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { copyFixture, fixtureRoot, normalJson, runBoth, runCompat } from './compat-helpers'
+import { copyFixture, fixtureRoot, normalJson, runBoth } from './compat-helpers'
+import { runFixture } from './utils'
 
 const EXPECTED_KEYS = ['snap one 1', 'snap three 1', 'snap three > named 1', 'snap two 1', 'suite > snap five 1', 'suite > snap four 1']
 // maxWorkers is 3: the first three free tests wait for each other (see compat-snapshots/barrier.ts).
@@ -23,7 +24,7 @@ describe('snapshots written by several workers of one file', () => {
     copies.push(copy.dispose)
     const snap = join(copy.root, '__snapshots__', 'many.test.ts.snap')
     rmSync(snap, { force: true })
-    const run = await runCompat(copy.root, {
+    const run = await runFixture(copy.root, {
       filters: ['many.test.ts'],
       config: { update, ...(pool === 'forks' && { pool: 'forks' }), ...(overlap && { env: OVERLAP }) },
     })

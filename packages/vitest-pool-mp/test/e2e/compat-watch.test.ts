@@ -2,7 +2,8 @@ import type { TestModule } from 'vitest/node'
 import { writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
-import { copyFixture, reporterParts, runCompat } from './compat-helpers'
+import { copyFixture, reporterParts } from './compat-helpers'
+import { runFixture } from './utils'
 
 const TIMEOUT_MS = 60_000
 const cleanups: (() => Promise<void> | void)[] = []
@@ -41,7 +42,7 @@ async function watchSequence(pool: 'forks' | 'mp') {
   const copy = copyFixture('compat-watch')
   cleanups.push(copy.dispose)
   const results = new RunResults(copy.root)
-  const first = await runCompat(copy.root, {
+  const first = await runFixture(copy.root, {
     keepOpen: true,
     config: { watch: true, reporters: ['verbose', results], ...(pool === 'forks' && { pool: 'forks' }) },
   })

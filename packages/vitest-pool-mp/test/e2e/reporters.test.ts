@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { fixtureRoot, normalJson, normalText, reporterParts, runBoth, runCompat, suiteStates } from './compat-helpers'
+import { fixtureRoot, normalJson, normalText, reporterParts, runBoth, suiteStates } from './compat-helpers'
+import { runFixture } from './utils'
 
 // One fixture mixing passing, failing, skipped and todo tests, `.each`, `test.extend` fixtures,
 // failing hooks, nested and skipped suites and a serial group, run on `forks` and on mp.
@@ -53,8 +54,8 @@ describe('reporters see the same run as on the forks pool', () => {
     try {
       const forksFile = join(dir, 'forks.xml')
       const mpFile = join(dir, 'mp.xml')
-      const forks = await runCompat(FIXTURE, { config: { pool: 'forks', reporters: [['junit', { outputFile: forksFile }]] } })
-      const mp = await runCompat(FIXTURE, { config: { reporters: [['junit', { outputFile: mpFile }]] } })
+      const forks = await runFixture(FIXTURE, { config: { pool: 'forks', reporters: [['junit', { outputFile: forksFile }]] } })
+      const mp = await runFixture(FIXTURE, { config: { reporters: [['junit', { outputFile: mpFile }]] } })
       expect(mp.exitCode).toBe(forks.exitCode)
       const expected = junitCases(readFileSync(forksFile, 'utf-8'))
       expect(expected).toHaveLength(4)

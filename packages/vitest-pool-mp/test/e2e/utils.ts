@@ -2,7 +2,7 @@ import type { TestRecord } from '../fixtures/_shared/record'
 import type { JsonTestResults, TestUserConfig, Vitest } from 'vitest/node'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { startVitest } from 'vitest/node'
 
@@ -45,9 +45,12 @@ class Capture extends Writable {
   }
 }
 
-/** Runs Vitest programmatically on `fixtures/<name>`, the way a user runs `vitest run` there. */
-export async function runFixture(name: string, options: FixtureOptions = {}): Promise<FixtureRun> {
-  const root = join(FIXTURES, name)
+/**
+ * Runs Vitest programmatically on `fixtures/<name>` (or on an absolute root, such as a temporary
+ * copy of a fixture), the way a user runs `vitest run` there.
+ */
+export async function runFixture(nameOrRoot: string, options: FixtureOptions = {}): Promise<FixtureRun> {
+  const root = isAbsolute(nameOrRoot) ? nameOrRoot : join(FIXTURES, nameOrRoot)
   const recordsDir = mkdtempSync(join(tmpdir(), 'mp-records-'))
   const jsonFile = join(recordsDir, 'report.json')
   const stdout = new Capture()
@@ -74,6 +77,8 @@ export async function runFixture(name: string, options: FixtureOptions = {}): Pr
   if (vitest && !options.keepOpen) {
     await vitest.close()
   }
+  // A rerun of a run kept open writes its JSON report again, which makes the folder again.
+  vitest?.onClose(() => rmSync(recordsDir, { recursive: true, force: true }))
   const exitCode = Number(process.exitCode ?? 0)
   process.exitCode = previousExitCode
   const records = readRecords(recordsDir)
