@@ -5,7 +5,8 @@
 //   node bench/run.mjs --quick         1 repetition, small suites (about 1–2 minutes)
 //   node bench/run.mjs --help          every option
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -53,6 +54,8 @@ const HELP = `node bench/run.mjs [options]
   --out DIR            where suites and results go (default bench/.out; must be inside the repo
                        so the suites resolve vitest and vitest-pool-mp)
   --label TEXT         a note stored with the results (e.g. "machine shared with other jobs")
+  --live-dist          run \`mp\` from packages/vitest-pool-mp/dist itself; by default the runner first
+                       copies it to <out>/mp-snapshot, so a rebuild during the benchmark changes nothing
 Prints markdown tables; writes <out>/results/<stamp>.md and .json.`
 
 const { values: args } = parseArgs({
@@ -66,6 +69,7 @@ const { values: args } = parseArgs({
     ca: { type: 'string', default: 'as-is' },
     out: { type: 'string', default: join(ROOT, 'bench', '.out') },
     label: { type: 'string', default: '' },
+    'live-dist': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
@@ -100,6 +104,7 @@ for (const mode of caModes) {
 }
 
 commands.forEach(parseCommand)
+const snapshot = args['live-dist'] ? undefined : snapshotDist()
 const cpuSource = existsSync(TIME_BIN) ? 'time' : 'proc'
 const environment = describeEnvironment()
 const results = []
@@ -160,6 +165,9 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
   if (variant) {
     env.MP_BENCH_PACKAGE = join(resolve(args.out, variant), 'dist', 'index.js')
   }
+  else if (pool === 'mp' && snapshot) {
+    env.MP_BENCH_PACKAGE = join(snapshot, 'dist', 'index.js')
+  }
   if (compileCache) {
     env.NODE_COMPILE_CACHE = join(args.out, '.compile-cache')
   }
@@ -190,6 +198,30 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
     console.error(`    exit code ${code}; last output:\n${output.slice(-2000)}`)
   }
   return { ok, wall, cpu, maxRssMb, ...analyzeRecords(records, startedAt) }
+}
+
+/** Copies the built package to <out>/mp-snapshot (dist, package.json, a link to its node_modules). */
+function snapshotDist() {
+  const pkg = dirname(dirname(POOL_DIST))
+  const dir = join(args.out, 'mp-snapshot')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  cpSync(join(pkg, 'dist'), join(dir, 'dist'), { recursive: true })
+  cpSync(join(pkg, 'package.json'), join(dir, 'package.json'))
+  symlinkSync(join(pkg, 'node_modules'), join(dir, 'node_modules'))
+  return dir
+}
+
+/** A short hash of every file of a built package's dist, to tell builds apart. */
+function fingerprint(dir) {
+  const hash = createHash('sha256')
+  for (const name of readdirSync(dir, { recursive: true }).map(String).sort()) {
+    const file = join(dir, name)
+    if (statSync(file).isFile()) {
+      hash.update(name).update(readFileSync(file))
+    }
+  }
+  return hash.digest('hex').slice(0, 12)
 }
 
 /** POOL[:VERB][@DIR][#OPTS][+cc], e.g. mp, forks+cc, mp:list, mp@exp-minthreads, mp#ungrouped=file. */
@@ -299,6 +331,7 @@ function describeEnvironment() {
     vitest: vitestVersion,
     tinypool: tinypoolVersion,
     commit,
+    dist: snapshot ? `snapshot of packages/vitest-pool-mp/dist taken at start, fingerprint ${fingerprint(join(snapshot, 'dist'))}` : `live packages/vitest-pool-mp/dist (fingerprint at start ${fingerprint(dirname(POOL_DIST))})`,
     cores: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     loadBefore: loadavg().map(value => value.toFixed(2)).join(' '),
@@ -321,7 +354,7 @@ function renderMarkdown() {
   const env = environment
   lines.push(`# vitest-pool-mp benchmark${env.label ? ` — ${env.label}` : ''}`, '')
   lines.push(`- command: \`${env.command}\``)
-  lines.push(`- date: ${env.date}, ${env.durationSeconds} s; commit ${env.commit}`)
+  lines.push(`- date: ${env.date}, ${env.durationSeconds} s; commit ${env.commit}; mp from the ${env.dist}`)
   lines.push(`- Node ${env.node}, Vitest ${env.vitest}, Tinypool ${env.tinypool}`)
   lines.push(`- machine: ${env.cores} cores, ${env.cpuModel}; load average before ${env.loadBefore}, after ${env.loadAfter}`)
   lines.push(`- NODE_EXTRA_CA_CERTS: ${env.nodeExtraCaCerts}; runs made with it: ${env.caModes.join(', ')}`)
