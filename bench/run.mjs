@@ -338,7 +338,7 @@ function describeEnvironment() {
     nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ? `set (${process.env.NODE_EXTRA_CA_CERTS})` : 'not set',
     caModes,
     cpuSource: cpuSource === 'time' ? '/usr/bin/time -f "%e %U %S %M" (user+sys of vitest and every child it waited for)' : 'getrusage children via /proc/self/stat (utime+stime of waited children)',
-    command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    command: `node bench/run.mjs ${process.argv.slice(2).map(arg => /[\s'"#;]/.test(arg) ? `'${arg}'` : arg).join(' ')}`.trim(),
     reps,
   }
 }
