@@ -204,12 +204,13 @@ export class ProjectRun {
     }))
   }
 
-  /** `vitest list`: each file collected in a fresh worker, reported straight to Vitest. */
+  /** `vitest list`: the files collected as for a run, reported straight to Vitest. */
   private async collectOnly(): Promise<void> {
-    for (const spec of this.specs) {
-      this.listed.set(spec.moduleId, this.withSlot(async (poolId) => {
-        await this.runChild(`collecting ${this.format(spec.moduleId)}`, poolId, [spec.moduleId], undefined, this.target, false, 'collect')
-      }))
+    for (const chunk of this.collectChunks()) {
+      const collected = this.withSlot(async (poolId) => {
+        await this.runChild(this.collectLabel(chunk), poolId, chunk, undefined, this.target, this.watchdogFor([]), 'collect')
+      })
+      chunk.forEach(moduleId => this.listed.set(moduleId, collected))
     }
     this.plannedSignal.resolve()
     await Promise.all(this.listed.values())
@@ -234,15 +235,22 @@ export class ProjectRun {
       onAfterSuiteRun: () => undefined,
       onUnhandledError: () => undefined,
     } as RuntimeRPC
-    const chunks = collectChunks(this.specs.map(spec => spec.moduleId), moduleId => JSON.stringify(this.files.get(moduleId)!.environment), this.slots.size)
-    await Promise.all(chunks.map(chunk => this.withSlot(async (poolId) => {
+    await Promise.all(this.collectChunks().map(chunk => this.withSlot(async (poolId) => {
       if (this.cancelled) {
         return
       }
-      const label = chunk.length === 1 ? `collecting ${this.format(chunk[0]!)}` : `collecting ${chunk.length} files`
-      await this.runChild(label, poolId, chunk, undefined, rpc, this.watchdogFor([]), 'collect')
+      await this.runChild(this.collectLabel(chunk), poolId, chunk, undefined, rpc, this.watchdogFor([]), 'collect')
     })))
     return trees
+  }
+
+  private collectChunks(): string[][] {
+    const environmentOf = (moduleId: string) => JSON.stringify(this.files.get(moduleId)!.environment)
+    return collectChunks(this.specs.map(spec => spec.moduleId), environmentOf, this.slots.size)
+  }
+
+  private collectLabel(chunk: readonly string[]): string {
+    return chunk.length === 1 ? `collecting ${this.format(chunk[0]!)}` : `collecting ${chunk.length} files`
   }
 
   private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] | undefined {

@@ -1,7 +1,6 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker for one batch, then returns so
 // Tinypool (with isolateWorkers) retires the process.
 import type { ChildTask, ChildTaskResult, ProgressMessage, ProgressReporter, ReadyMessage } from '../protocol.js'
-import { Worker } from 'node:worker_threads'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_ENV_FLAG, isMpMessage, MP_TAG, PROGRESS_KEY } from '../protocol.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
@@ -12,9 +11,6 @@ if (!process.send) {
   throw new Error('[vitest-pool-mp] The child entry must run in a child process with an IPC channel.')
 }
 
-/** How often the parent watch checks that the main process is still there. */
-const PARENT_CHECK_INTERVAL = 500
-
 const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
 process.env[CHILD_ENV_FLAG] = '1'
@@ -24,7 +20,6 @@ installStoreChannel(message => processSend(message))
 
 // The main process is gone (killed, or closed without stopping us): nothing is left to report to.
 process.on('disconnect', () => processExit(1))
-watchParent()
 
 // A parent that went away leaves the IPC channel closed; end instead of looping on send errors.
 process.on('error', (error: NodeJS.ErrnoException) => {
@@ -68,23 +63,3 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   })
 }
 
-/**
- * A test stuck in code that never yields cannot hear 'disconnect' when the main process is killed
- * outright (SIGKILL). A tiny thread of its own notices the parent is gone (we are re-parented) and
- * ends the process, so no worker outlives its run.
- */
-function watchParent(): void {
-  const source = `
-    const { workerData } = require('node:worker_threads')
-    setInterval(() => {
-      if (process.ppid !== workerData.parent) process.kill(workerData.self, 'SIGKILL')
-    }, workerData.interval)
-  `
-  const watcher = new Worker(source, {
-    eval: true,
-    workerData: { parent: process.ppid, self: process.pid, interval: PARENT_CHECK_INTERVAL },
-    stdout: false,
-    stderr: false,
-  })
-  watcher.unref()
-}
