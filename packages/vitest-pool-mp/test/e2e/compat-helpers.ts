@@ -168,7 +168,32 @@ export function reporterParts(text: string, root: string): ReporterParts {
       other.push(line)
     }
   }
-  const tail = lines.slice(tailStart)
-    .filter(line => !/^\s*(Start at|Duration) |^JSON report written to /.test(line))
+  const tail = withoutHints(lines.slice(tailStart)
+    .filter(line => !/^\s*(Start at|Duration) |^JSON report written to /.test(line)))
   return { tests: tests.sort(), logs: logs.sort(), other: other.sort(), tail }
+}
+
+/**
+ * Vitest 5 ends the summary with performance hints ("Isolate  4 workers spawned ...", "Transform ...")
+ * that it prints only when measured startup or transform times pass a threshold: machine load decides,
+ * not the pool. Drops each hint line with its indented continuation lines, and trailing blank lines.
+ */
+function withoutHints(lines: string[]): string[] {
+  const kept: string[] = []
+  let inHint = false
+  for (const line of lines) {
+    if (/^\s+(?:Isolate|Import|Transform|Environment) {2}\S/.test(line)) {
+      inHint = true
+      continue
+    }
+    if (inHint && /^ {5,}\S/.test(line)) {
+      continue
+    }
+    inHint = false
+    kept.push(line)
+  }
+  while (kept.length && kept.at(-1) === '') {
+    kept.pop()
+  }
+  return kept
 }
