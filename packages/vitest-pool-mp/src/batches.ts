@@ -30,6 +30,8 @@ export interface PlanOptions {
   ungrouped: 'free' | 'file'
   /** The user's own `testIds` filter per file, when a spec carries one. */
   userTestIds?: ReadonlyMap<string, readonly string[]>
+  /** How long each test took last time, by test id: the longest batches start first. */
+  durations?: ReadonlyMap<string, number>
 }
 
 /**
@@ -38,7 +40,8 @@ export interface PlanOptions {
  *    (with `ungrouped: 'file'`, a file's ungrouped tests share one batch).
  * 2. A `serial` or `isolated_serial` group is one batch: its tests in file order, across files in run order.
  * 3. Batches are ordered isolated_serial, isolated_free, serial (and per-file batches), free;
- *    within that, by where their first test stands in the run.
+ *    within that, longest first by the durations of the previous run (a test without one counts
+ *    as the average of those known), then by where their first test stands in the run.
  * 4. The first batch that touches a file hosts it: it also reports the file's non-runnable tests and
  *    takes part in every suite of the file, so each suite has a reporter and nothing goes unreported.
  * 5. A file with no runnable test (all skipped or filtered, or it failed to collect) gets one batch
@@ -83,9 +86,12 @@ export function planBatches(
   }
 
   const phase = (draft: Draft) => STRATEGIES.indexOf(draft.strategy)
+  const known = [...(options.durations?.values() ?? [])]
+  const average = known.length ? known.reduce((sum, duration) => sum + duration, 0) / known.length : 0
+  const expected = (draft: Draft) => draft.tests.reduce((sum, test) => sum + (options.durations?.get(test.id) ?? average), 0)
   const ordered = drafts
-    .map((draft, index) => ({ draft, index }))
-    .sort((a, b) => phase(a.draft) - phase(b.draft) || a.index - b.index)
+    .map((draft, index) => ({ draft, index, expected: expected(draft) }))
+    .sort((a, b) => phase(a.draft) - phase(b.draft) || b.expected - a.expected || a.index - b.index)
     .map(({ draft }) => draft)
 
   const batches: PlannedBatch[] = ordered.map((draft, index) => {

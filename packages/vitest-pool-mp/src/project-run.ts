@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import Tinypool from 'tinypool'
 import { describeBatch, planBatches } from './batches.js'
 import { createDeferred } from './deferred.js'
+import { durationCachePath, readDurations, writeDurations } from './duration-cache.js'
 import { batchFailure, CANCELLED } from './batch-failure.js'
 import { ChildLauncher } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
@@ -72,6 +73,8 @@ export class ProjectRun {
     store: StoreAttacher | undefined,
   ) {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    this.durationCache = project.vitest.config.cache === false ? undefined : durationCachePath(project.vite.config.cacheDir)
+    this.previousDurations = this.durationCache ? readDurations(this.durationCache) : new Map()
     this.workerConfig = {
       ...project.serializedConfig,
       includeTaskLocation: true,
@@ -179,6 +182,9 @@ export class ProjectRun {
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.plannedSignal.resolve()
       await this.runBatches(this.scheduler, this.merger)
+      if (this.durationCache) {
+        writeDurations(this.durationCache, this.previousDurations, this.merger.measured)
+      }
     }
     finally {
       this.plannedSignal.resolve()
@@ -282,10 +288,13 @@ export class ProjectRun {
     for (const file of analyzed) {
       this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
     }
-    return planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds })
+    return planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds, durations: this.previousDurations })
   }
 
   private readonly timeouts = new Map<string, Map<string, number | undefined>>()
+  /** Where test durations persist between runs; none when Vitest's cache is off. */
+  private readonly durationCache: string | undefined
+  private readonly previousDurations: ReadonlyMap<string, number>
 
   /**
    * Bad group declarations stop the run before any test starts: each file they are in fails with

@@ -60,6 +60,8 @@ export class ReportMerger {
   private readonly testFinal = new Set<string>()
   private readonly wholeFileBatches = new Set<number>()
   private readonly progress = new Map<string, ProgressMessage>()
+  /** How long each test that ran took, by id, for the next run's plan. */
+  readonly measured = new Map<string, number>()
 
   constructor(
     private readonly target: RuntimeRPC,
@@ -261,6 +263,10 @@ export class ReportMerger {
     for (const pack of packs) {
       if (this.testOwner.get(pack[0]) === batch.id) {
         outPacks.push(pack)
+        const result = pack[1]
+        if ((result?.state === 'pass' || result?.state === 'fail') && result.duration !== undefined) {
+          this.measured.set(pack[0], result.duration)
+        }
       }
     }
     for (const event of events) {
