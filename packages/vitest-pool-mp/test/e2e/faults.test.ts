@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { alive, FIXTURES, readPids, runFixture, waitFor } from './utils'
+import { alive, FIXTURES, readPids, readRecords, runFixture, waitFor } from './utils'
 
 const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
 
@@ -73,6 +73,31 @@ describe('cancellation stops every worker; no child outlives the run', () => {
     }
     expect(await waitFor(() => alive(run.pids).length === 0, 10_000)).toBe(true)
   })
+
+  for (const fixture of ['strategies', 'module-isolation']) {
+    test(`watch mode (${fixture}): every run's workers end with the run, while Vitest stays open for the next`, async () => {
+      let recordsDir = ''
+      const run = await runFixture(fixture, { keepOpen: true, config: { watch: true }, onRecordsDir: (dir) => { recordsDir = dir } })
+      const exitCode = process.exitCode
+      try {
+        expect(run.exitCode).toBe(0)
+        expect(run.pids.length).toBeGreaterThan(0)
+        expect(await waitFor(() => alive(run.pids).length === 0, 10_000)).toBe(true)
+        const vitest = run.vitest!
+        const before = new Set(vitest.state.getFiles().map(file => file.result?.startTime))
+        await vitest.rerunTestSpecifications(await vitest.globTestSpecifications())
+        expect(vitest.state.getFiles().every(file => !before.has(file.result?.startTime))).toBe(true)
+        expect(vitest.state.getCountOfFailedTests()).toBe(0)
+        const rerunPids = readPids(recordsDir, readRecords(recordsDir)).filter(pid => !run.pids.includes(pid))
+        expect(rerunPids.length).toBeGreaterThan(0)
+        expect(await waitFor(() => alive(rerunPids).length === 0, 10_000)).toBe(true)
+      }
+      finally {
+        await run.vitest?.close()
+        process.exitCode = exitCode
+      }
+    })
+  }
 
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
     test(`${signal} to Vitest: every worker ends, including one stuck in a busy loop`, async () => {

@@ -89,7 +89,9 @@ export async function runFixture(nameOrRoot: string, options: FixtureOptions = {
     json = JSON.parse(readFileSync(jsonFile, 'utf-8'))
   }
   catch {}
-  rmSync(recordsDir, { recursive: true, force: true })
+  if (!options.keepOpen) {
+    rmSync(recordsDir, { recursive: true, force: true })
+  }
   return { exitCode, stdout: stdout.text, stderr: stderr.text, json, records, pids, vitest }
 }
 
@@ -128,7 +130,7 @@ export async function waitFor(check: () => boolean, timeoutMs: number, intervalM
   return check()
 }
 
-function readRecords(dir: string): TestRecord[] {
+export function readRecords(dir: string): TestRecord[] {
   return readdirSync(dir)
     .filter(file => file.endsWith('.jsonl'))
     .flatMap(file => readFileSync(join(dir, file), 'utf-8').trim().split('\n').filter(Boolean).map(line => JSON.parse(line) as TestRecord))
