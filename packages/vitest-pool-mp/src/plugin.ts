@@ -7,6 +7,7 @@ import { mpPool } from './pool.js'
 import type {} from 'vitest/config'
 
 const SETUP_FILE = fileURLToPath(new URL('./runtime/setup.js', import.meta.url))
+const DIST_DIR = fileURLToPath(new URL('.', import.meta.url))
 
 /**
  * The Vite plugin that makes `pool: 'mp'` and `vitest --pool=mp` work: for every project on the
@@ -23,6 +24,11 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
   resolveOptions(options, 'mpPlugin()')
   return {
     name: 'vitest-pool-mp',
+    config() {
+      // Our runtime is plain ESM: workers import it natively, as they do any package in node_modules,
+      // even where it is not in node_modules (a workspace link), instead of transforming it each time.
+      return { test: { server: { deps: { external: [new RegExp(`^${escapeRegExp(DIST_DIR)}`)] } } } }
+    },
     configureVitest({ project, vitest }) {
       RunCoordinator.install(vitest)
       const config = project.config
@@ -37,4 +43,8 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
       }
     },
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
