@@ -30,27 +30,28 @@ export class SlotPool {
 
   /** Returns a slot taken with `tryTake` but not used, without waking anyone. */
   putBack(slot: number): void {
-    const waiter = this.waiters.shift()
-    if (waiter) {
-      waiter(slot)
-      return
-    }
-    this.free.unshift(slot)
-    this.free.sort((a, b) => a - b)
+    this.giveBack(slot)
   }
 
   release(slot: number): void {
-    const waiter = this.waiters.shift()
-    if (waiter) {
-      waiter(slot)
-      return
+    if (this.giveBack(slot)) {
+      this.listeners.forEach(listener => listener())
     }
-    this.free.push(slot)
-    this.free.sort((a, b) => a - b)
-    this.listeners.forEach(listener => listener())
   }
 
   private readonly listeners = new Set<() => void>()
+
+  /** Hands the slot to the first waiter, or makes it free; true when it became free. */
+  private giveBack(slot: number): boolean {
+    const waiter = this.waiters.shift()
+    if (waiter) {
+      waiter(slot)
+      return false
+    }
+    this.free.push(slot)
+    this.free.sort((a, b) => a - b)
+    return true
+  }
 
   /** Calls `listener` whenever a slot becomes free with nobody waiting for it. */
   onRelease(listener: () => void): () => void {
