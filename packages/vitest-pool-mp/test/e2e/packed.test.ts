@@ -91,16 +91,31 @@ test('packed install: --pool=mp on the command line, no pool in the config', () 
   expectGroupsRun(['vitest', 'run', '--config', 'vitest.cli.config.ts', '--pool=mp'])
 }, RUN_TIMEOUT)
 
+test('packed install: a CommonJS project (no "type": "module") loads the plugin from its config too', () => {
+  // Vite bundles such a config to CommonJS and require()s its packages: the package must be
+  // loadable with require (Node's require of ES modules), not only with import.
+  const manifest = join(project, 'package.json')
+  const original = readFileSync(manifest, 'utf-8')
+  const { type: _type, ...commonjs } = JSON.parse(original) as Record<string, unknown>
+  writeFileSync(manifest, `${JSON.stringify(commonjs, null, 2)}\n`)
+  try {
+    expectGroupsRun(['vitest', 'run'], { VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' })
+  }
+  finally {
+    writeFileSync(manifest, original)
+  }
+}, RUN_TIMEOUT)
+
 test('packed install: the config and the test file type-check against the shipped types', () => {
   const result = run('npx', ['tsc', '-p', '.'], project, RUN_TIMEOUT)
   expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
 }, RUN_TIMEOUT)
 
 /** Runs `npx <args>` in the project; the serial group shares one process, each free test has its own. */
-function expectGroupsRun(args: string[]): void {
+function expectGroupsRun(args: string[], env: Record<string, string> = {}): void {
   const records = join(work, `records-${++runs}.jsonl`)
   const report = join(work, `report-${runs}.json`)
-  const result = run('npx', [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT, { MP_PACKED_RECORDS: records })
+  const result = run('npx', [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT, { ...env, MP_PACKED_RECORDS: records })
   const output = `${result.stdout}\n${result.stderr}`
 
   expect(result.status, output).toBe(0)
