@@ -5,9 +5,6 @@
  */
 export const MP_TAG = '__vitest_pool_mp__'
 
-/** Set in every child's environment so the runtime API knows it can reach the main process. */
-export const CHILD_ENV_FLAG = 'VITEST_POOL_MP_CHILD'
-
 /** The task Tinypool hands the child entry. */
 export interface ChildTask {
   /** A description of the batch, for messages from the child. */

@@ -1,8 +1,8 @@
-// Runs inside a Tinypool child process: hosts one Vitest worker for one batch, then returns so
-// Tinypool (with isolateWorkers) retires the process.
+// Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
+// batch after batch) until the main process stops it, then returns so Tinypool retires the process.
 import type { ChildTask, ChildTaskResult, ProgressMessage, ProgressReporter, ReadyMessage } from '../protocol.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
-import { CHILD_ENV_FLAG, isMpMessage, MP_TAG, PROGRESS_KEY } from '../protocol.js'
+import { isMpMessage, MP_TAG, PROGRESS_KEY } from '../protocol.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
 type Listener = (message: unknown) => void
@@ -13,7 +13,6 @@ if (!process.send) {
 
 const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
-process.env[CHILD_ENV_FLAG] = '1'
 installStoreChannel(message => processSend(message))
 ;(globalThis as Record<symbol, ProgressReporter>)[PROGRESS_KEY] = progress =>
   processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage)
