@@ -5,7 +5,10 @@ import { ChildHost } from './child-host.js'
 
 export interface ChildLauncherOptions {
   tinypool: Tinypool
+  /** The config batch workers start with: the user's own. */
   config: SerializedConfig
+  /** The config collectors start with: task locations on, so group errors can name lines. */
+  collectConfig: SerializedConfig
   /** `'process'`: a fresh child for every request. `'module'`: one warm child per slot, reused. */
   isolation: 'process' | 'module'
   attachStore?: (child: ChildConnection) => () => void
@@ -36,7 +39,8 @@ export class ChildLauncher {
         tinypool: this.options.tinypool,
         label: request.label,
         poolId,
-        config: this.options.config,
+        // A warm worker collects and runs batches alike: it needs the collect config.
+        config: reuse || request.method === 'collect' ? this.options.collectConfig : this.options.config,
         environment,
         ...(this.options.attachStore && { attachStore: this.options.attachStore }),
       })

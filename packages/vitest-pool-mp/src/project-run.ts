@@ -5,7 +5,7 @@ import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
 import type { SlotPool } from './slot-pool.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
-import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, SerializedConfig, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
+import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Tinypool from 'tinypool'
@@ -50,8 +50,6 @@ export interface StoreAttacher {
 export class ProjectRun {
   private readonly files = new Map<string, PreparedFile>()
   private readonly launcher: ChildLauncher
-  /** The config workers start with; locations on, so group errors can name lines (stripped before reporting). */
-  private readonly workerConfig: SerializedConfig
   private merger: ReportMerger | undefined
   private scheduler: BatchScheduler | undefined
   private fatal: MpError | undefined
@@ -75,14 +73,14 @@ export class ProjectRun {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
     this.durationCache = project.vitest.config.cache === false ? undefined : durationCachePath(project.vite.config.cacheDir)
     this.previousDurations = this.durationCache ? readDurations(this.durationCache) : new Map()
-    this.workerConfig = {
+    const config = {
       ...project.serializedConfig,
-      includeTaskLocation: true,
       snapshotEnvironment: project.serializedConfig.snapshotEnvironment ?? SNAPSHOT_ENVIRONMENT,
     }
     this.launcher = new ChildLauncher({
       tinypool,
-      config: this.workerConfig,
+      config,
+      collectConfig: { ...config, includeTaskLocation: true },
       isolation: options.isolation,
       ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),
       onTeardownError: error => this.target.onUnhandledError(error, 'Teardown Error'),
