@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { VitestSnapshotEnvironment } from 'vitest/runtime'
-import { mpLock } from './shared-state.js'
 
 const ENTRY = /^exports\[`((?:[^`\\]|\\.)*)`\] = /gm
 const keyOrder = new Intl.Collator('en', { numeric: true })
@@ -50,7 +49,9 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
     await this.merge(filepath, null)
   }
 
-  private merge(filepath: string, snapshot: string | null): Promise<void> {
+  private async merge(filepath: string, snapshot: string | null): Promise<void> {
+    // Loaded on the first save only: most workers never write a snapshot.
+    const { mpLock } = await import('./shared-state.js')
     return mpLock(`vitest-pool-mp:snapshot:${filepath}`).runExclusive(() => {
       const before = parseEntries(this.readAtStart.get(filepath) ?? null)
       const mine = parseEntries(snapshot)
