@@ -1,4 +1,5 @@
 import type Tinypool from 'tinypool'
+import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
 import type { ChildTask, ProgressMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
@@ -11,6 +12,28 @@ import { isMpMessage } from './protocol.js'
 const HANDSHAKE_TIMEOUT = 60_000
 /** How long to wait for a dead child's exit code once its task failed (a failed send can fail it first). */
 const EXIT_INFO_TIMEOUT = 2_000
+
+/**
+ * Tinypool pipes a child's stdout and stderr into this process's own; Vitest's forks pool pipes
+ * them into its logger's streams, which is what a programmatic user of Vitest captures. Tinypool
+ * keeps the ChildProcess on its worker object (not in its types), so this is best effort.
+ */
+function redirectOutput(thread: object, output: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }): void {
+  const child = (thread as { process?: { stdout?: Readable | null, stderr?: Readable | null } }).process
+  for (const [from, to, own] of [[child?.stdout, output.stdout, process.stdout], [child?.stderr, output.stderr, process.stderr]] as const) {
+    if (!from || to === own) {
+      continue
+    }
+    from.unpipe(own)
+    // Each piped child adds listeners to the shared stream for as long as it lives.
+    to.setMaxListeners?.(to.getMaxListeners() + 1)
+    from.pipe(to, { end: false })
+    from.once('end', () => {
+      from.unpipe(to)
+      to.setMaxListeners?.(Math.max(to.getMaxListeners() - 1, 10))
+    })
+  }
+}
 
 /** What a wait for a worker's answer resolves with when the worker died first. */
 const DIED = { died: true } as const
@@ -25,6 +48,8 @@ export interface ChildSpec {
   environment: WorkerEnvironment
   /** Serves the child's shared-state requests; returns a function that detaches it. */
   attachStore?: (child: ChildConnection) => () => void
+  /** Where the child's own stdout and stderr go (Vitest's logger streams), as with Vitest's forks pool. */
+  output?: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }
 }
 
 /** One request to a started child: run a batch or collect files. */
@@ -296,12 +321,14 @@ export class ChildHost {
       this.killProcess()
       return
     }
-    this.spec.tinypool.threads
-      .find(thread => thread.threadId === pid)
-      ?.once('exit', (exitCode: number | null, signal: NodeJS.Signals | null) => {
-        this.exitInfo = { exitCode, signal }
-        this.exited.resolve()
-      })
+    const thread = this.spec.tinypool.threads.find(candidate => candidate.threadId === pid)
+    thread?.once('exit', (exitCode: number | null, signal: NodeJS.Signals | null) => {
+      this.exitInfo = { exitCode, signal }
+      this.exited.resolve()
+    })
+    if (thread && this.spec.output) {
+      redirectOutput(thread, this.spec.output)
+    }
     this.state = 'starting'
     this.armHandshake('start')
     this.send({

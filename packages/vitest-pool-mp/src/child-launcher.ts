@@ -12,6 +12,8 @@ export interface ChildLauncherOptions {
   /** `'process'`: a fresh child for every request. `'module'`: one warm child per slot, reused. */
   isolation: 'process' | 'module'
   attachStore?: (child: ChildConnection) => () => void
+  /** Where the children's stdout and stderr go. */
+  output?: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }
   /** Where errors a worker reports while tearing down go (Vitest's "Teardown Error"). */
   onTeardownError: (error: unknown) => void
 }
@@ -43,6 +45,7 @@ export class ChildLauncher {
         config: reuse || request.method === 'collect' ? this.options.collectConfig : this.options.config,
         environment,
         ...(this.options.attachStore && { attachStore: this.options.attachStore }),
+        ...(this.options.output && { output: this.options.output }),
       })
       this.active.add(host)
       if (reuse) {

@@ -81,6 +81,7 @@ export class ProjectRun {
       tinypool,
       config,
       collectConfig: { ...config, includeTaskLocation: true },
+      output: { stdout: project.vitest.logger.outputStream, stderr: project.vitest.logger.errorStream },
       isolation: options.isolation,
       ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),
       onTeardownError: error => this.target.onUnhandledError(error, 'Teardown Error'),

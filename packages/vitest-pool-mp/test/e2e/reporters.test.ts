@@ -111,5 +111,8 @@ describe('console output', () => {
     expect(actual.filter(log => log === 'stdout | logs.test.ts\nfile level')).toHaveLength(3)
     expect(reporterParts(mp.stderr, logsRoot).logs).toEqual(reporterParts(forks.stderr, logsRoot).logs)
     expect(reporterParts(mp.stderr, logsRoot).logs).toEqual(['stderr | logs.test.ts > with hooks > second\nerror inside second'])
+    // A raw process.stdout.write goes to Vitest's output stream, as on forks, not to the process's own.
+    expect(forks.stdout).toContain('raw write inside second')
+    expect(mp.stdout).toContain('raw write inside second')
   })
 })
