@@ -1,3 +1,4 @@
+// Vitest 4+ no longer reads workspace files: this module lists the projects, and vitest.config.ts imports it as `test.projects`.
 import type { TestProjectInlineConfiguration } from 'vitest/config'
 
 /** The projects of this repository's own test run (on Vitest's built-in forks pool). */
