@@ -20,6 +20,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
       }
     case 'cancelled':
+    case 'abandoned':
       return CANCELLED
     case 'start-failed': {
       const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`

@@ -7,8 +7,12 @@ export interface BatchFile {
   moduleId: string
   /** The ids the worker is told to run; `undefined` keeps the user's own filter for the file. */
   testIds: string[] | undefined
-  /** The tests whose results this batch reports; `'all'` for a batch that runs the file whole. */
-  owned: string[] | 'all'
+  /**
+   * The tests whose results this batch reports; `'all'` for a batch that runs the file whole;
+   * `'late'` for a file planned from its source alone, whose tests become known (and all this
+   * batch's) when the worker collects it.
+   */
+  owned: string[] | 'all' | 'late'
 }
 
 /** The tests one fresh worker runs. */
@@ -32,6 +36,17 @@ export interface PlanOptions {
   userTestIds?: ReadonlyMap<string, readonly string[]>
   /** How long each test took last time, by test id: the longest batches start first. */
   durations?: ReadonlyMap<string, number>
+  /** Files planned from their source (static-scan.ts): each one batch that runs the file whole. */
+  wholeFiles?: readonly WholeFile[]
+}
+
+/** A file one worker runs whole, planned before anything collected it. */
+export interface WholeFile {
+  moduleId: string
+  group: string | null
+  strategy: Strategy
+  /** What the ids of the file's tests start with, to find last run's durations. */
+  idPrefix: string
 }
 
 /**
@@ -52,7 +67,7 @@ export function planBatches(
   strategies: ReadonlyMap<string, Strategy>,
   options: PlanOptions,
 ): PlannedBatch[] {
-  interface Draft { strategy: Strategy, group: string | null, tests: { moduleId: string, id: string, ancestors: string[] }[] }
+  interface Draft { strategy: Strategy, group: string | null, tests: { moduleId: string, id: string, ancestors: string[] }[], whole?: WholeFile }
   const drafts: Draft[] = []
   const shared = new Map<string, Draft>()
 
@@ -85,16 +100,37 @@ export function planBatches(
     }
   }
 
+  for (const whole of options.wholeFiles ?? []) {
+    drafts.push({ strategy: whole.strategy, group: whole.group, tests: [], whole })
+  }
+
   const phase = (draft: Draft) => STRATEGIES.indexOf(draft.strategy)
   const known = [...(options.durations?.values() ?? [])]
   const average = known.length ? known.reduce((sum, duration) => sum + duration, 0) / known.length : 0
-  const expected = (draft: Draft) => draft.tests.reduce((sum, test) => sum + (options.durations?.get(test.id) ?? average), 0)
+  const expectedWhole = (whole: WholeFile) => {
+    const last = [...(options.durations ?? [])].filter(([id]) => id.startsWith(whole.idPrefix))
+    return last.length ? last.reduce((sum, [, duration]) => sum + duration, 0) : average
+  }
+  const expected = (draft: Draft) => draft.whole
+    ? expectedWhole(draft.whole)
+    : draft.tests.reduce((sum, test) => sum + (options.durations?.get(test.id) ?? average), 0)
   const ordered = drafts
     .map((draft, index) => ({ draft, index, expected: expected(draft) }))
     .sort((a, b) => phase(a.draft) - phase(b.draft) || b.expected - a.expected || a.index - b.index)
     .map(({ draft }) => draft)
 
   const batches: PlannedBatch[] = ordered.map((draft, index) => {
+    if (draft.whole) {
+      return {
+        id: index + 1,
+        strategy: draft.strategy,
+        group: draft.group,
+        files: [{ moduleId: draft.whole.moduleId, testIds: undefined, owned: 'late' }],
+        runnable: [],
+        suiteIds: [],
+        hosts: [draft.whole.moduleId],
+      }
+    }
     const byFile = new Map<string, string[]>()
     const suites = new Set<string>()
     for (const test of draft.tests) {

@@ -1,12 +1,12 @@
 import type Tinypool from 'tinypool'
 import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
-import type { ChildTask, ProgressMessage } from './protocol.js'
+import type { ChildTask, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
 import { createDeferred } from './deferred.js'
-import { isMpMessage } from './protocol.js'
+import { isMpMessage, MP_TAG } from './protocol.js'
 
 /** How long a child may take to say it is listening, or to answer `start` or `stop`. */
 const HANDSHAKE_TIMEOUT = 60_000
@@ -63,6 +63,12 @@ export interface ChildRequest {
   watchdogMs: number | false
   /** Called as each test begins and ends, ahead of Vitest's throttled reports. */
   onProgress?: (progress: ProgressMessage) => void
+  /** Files whose collected tree main checks before their tests run, and how it answers. */
+  verify?: {
+    files: string[]
+    /** `go: false` ends the child (the file is replanned); `watchdogMs` is the batch's limit from now on. */
+    verdict: () => Promise<{ go: boolean, watchdogMs: number | false }>
+  }
 }
 
 /** The main process's handle on a running child, given to the store. */
@@ -79,6 +85,7 @@ export type ChildOutcome =
   | { kind: 'crashed', pid: number | undefined, exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: unknown }
   | { kind: 'hung', pid: number, silentForMs: number }
   | { kind: 'cancelled', pid: number | undefined }
+  | { kind: 'abandoned', pid: number | undefined }
 
 interface LifecycleResponse {
   __vitest_worker_response__: true
@@ -108,6 +115,7 @@ export class ChildHost {
   private exitInfo: { exitCode: number | null, signal: NodeJS.Signals | null } | undefined
   private killedAs: ChildOutcome | undefined
   private lastActivity = Date.now()
+  private watchdogLimit: number | false = false
   private watchdog: NodeJS.Timeout | undefined
   private handshakeTimer: NodeJS.Timeout | undefined
   private task: Promise<unknown> | undefined
@@ -158,6 +166,7 @@ export class ChildHost {
     this.connectStore(request.label)
     this.lastActivity = Date.now()
     this.armWatchdog(request.watchdogMs)
+    this.send({ [MP_TAG]: true, kind: 'verify', files: request.verify?.files ?? [] } satisfies VerifyMessage)
     this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
     const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
     clearTimeout(this.watchdog)
@@ -301,6 +310,9 @@ export class ChildHost {
           break
         case 'store':
           this.storeListener?.(message.data)
+          break
+        case 'verdict-request':
+          void this.answerVerdict()
       }
       return
     }
@@ -312,6 +324,22 @@ export class ChildHost {
     if (typeof message === 'object' && message !== null) {
       this.rpcListener?.(message)
     }
+  }
+
+  private async answerVerdict(): Promise<void> {
+    const request = this.current
+    const verdict = await request?.verify?.verdict() ?? { go: true, watchdogMs: this.watchdogLimit }
+    if (this.current !== request || this.state !== 'running') {
+      return
+    }
+    if (!verdict.go) {
+      this.killedAs ??= { kind: 'abandoned', pid: this.pid }
+      this.killProcess()
+      return
+    }
+    this.watchdogLimit = verdict.watchdogMs
+    this.lastActivity = Date.now()
+    this.send({ [MP_TAG]: true, kind: 'verdict' } satisfies VerdictMessage)
   }
 
   private onReady(pid: number): void {
@@ -376,11 +404,13 @@ export class ChildHost {
   }
 
   private armWatchdog(limit: number | false): void {
+    this.watchdogLimit = limit
     if (limit === false || this.pid === undefined) {
       return
     }
     const check = () => {
-      if (this.state !== 'running') {
+      const limit = this.watchdogLimit
+      if (this.state !== 'running' || limit === false) {
         return
       }
       const silentFor = Date.now() - this.lastActivity

@@ -27,7 +27,9 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
     config() {
       // Our runtime is plain ESM: workers import it natively, as they do any package in node_modules,
       // even where it is not in node_modules (a workspace link), instead of transforming it each time.
-      return { test: { server: { deps: { external: [new RegExp(`^${escapeRegExp(DIST_DIR)}`)] } } } }
+      // The setup file is the exception: Vitest re-runs it for every test file only through its own
+      // module runner (a native import runs once per process), and its hooks are per test file.
+      return { test: { server: { deps: { external: [new RegExp(`^${escapeRegExp(DIST_DIR)}(?!runtime/setup\\.js$)`)] } } } }
     },
     configureVitest({ project, vitest }) {
       RunCoordinator.install(vitest)

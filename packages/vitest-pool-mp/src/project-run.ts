@@ -1,5 +1,6 @@
 import type { PlannedBatch } from './batches.js'
-import type { ChildConnection, ChildOutcome } from './child-host.js'
+import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
+import type { WholeFilePlan } from './static-plan.js'
 import type { ProgressMessage } from './protocol.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
@@ -18,11 +19,14 @@ import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
 import { readFileDocblock } from './file-environment.js'
 import { resolveGroups } from './groups.js'
+import { reportFileNotRun } from './refused-file.js'
 import { ReportMerger } from './report-merger.js'
 import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
 import { watchdogLimit } from './watchdog-limit.js'
-import { createMethodsRPC } from 'vitest/node'
+import { createMethodsRPC, generateFileHash } from 'vitest/node'
+import { POOL_NAME } from './coordinator.js'
+import { chooseWholeFiles, matchesWholePlan, scanFiles } from './static-plan.js'
 
 /** How long workers may take to wind down after a cancel before they are killed. */
 const CANCEL_KILL_TIMEOUT = 5_000
@@ -172,12 +176,16 @@ export class ProjectRun {
         await this.collectOnly()
         return
       }
-      const trees = await this.collectAll()
+      const trees = await this.collectWhatTheSourceDoesNotTell()
       const batches = this.plan(trees)
       if (!batches) {
         return
       }
-      this.merger = new ReportMerger(this.target, trees, batches)
+      this.lastBatchId = Math.max(0, ...batches.map(batch => batch.id))
+      this.merger = new ReportMerger(this.target, trees, batches, {
+        verifyLate: (_batch, tree) => this.verifyLate(tree),
+        fileTask: moduleId => this.fileTask(moduleId),
+      })
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.plannedSignal.resolve()
       await this.runBatches(this.scheduler, this.merger)
@@ -225,11 +233,39 @@ export class ProjectRun {
   private readonly listed = new Map<string, Promise<void>>()
 
   /**
-   * Collects every file, a few processes for the whole run rather than one per file. A file whose
+   * Files whose source shows that one worker runs them whole (static-plan.ts) skip the collect
+   * pass: their worker collects them and main checks the tree before their tests run. The rest
+   * are collected first. A collected file may join a whole file's group by means the scan could
+   * not read; that whole file is then collected too, so the group is planned from every tree.
+   */
+  private async collectWhatTheSourceDoesNotTell(): Promise<Map<string, RunnerTestFile>> {
+    const environments = new Map([...this.files].map(([moduleId, file]) => [moduleId, file.environment]))
+    let whole = chooseWholeFiles(await scanFiles(this.project, environments, this.options.ungrouped))
+    const isWhole = (moduleId: string) => whole.some(plan => plan.moduleId === moduleId)
+    const trees = await this.collectAll(this.specs.map(spec => spec.moduleId).filter(moduleId => !isWhole(moduleId)))
+    for (;;) {
+      const declared = new Set([...trees.values()].flatMap(tree => analyzeFile(tree as unknown as TreeFile).declarations.map(declaration => declaration.group)))
+      const demoted = whole.filter(plan => plan.group !== null && declared.has(plan.group))
+      if (demoted.length === 0) {
+        break
+      }
+      whole = whole.filter(plan => !demoted.includes(plan))
+      for (const [moduleId, tree] of await this.collectAll(demoted.map(plan => plan.moduleId))) {
+        trees.set(moduleId, tree)
+      }
+    }
+    this.wholePlans = new Map(whole.map(plan => [plan.moduleId, plan]))
+    return trees
+  }
+
+  private wholePlans = new Map<string, WholeFilePlan>()
+
+  /**
+   * Collects the given files, a few processes for the whole run rather than one per file. A file whose
    * collector dies or hangs is simply missing here: it then runs whole in a batch of its own, where
    * whatever went wrong is reported the way Vitest's own pools would.
    */
-  private async collectAll(): Promise<Map<string, RunnerTestFile>> {
+  private async collectAll(moduleIds: readonly string[]): Promise<Map<string, RunnerTestFile>> {
     const trees = new Map<string, RunnerTestFile>()
     const rpc = {
       ...this.target,
@@ -240,7 +276,7 @@ export class ProjectRun {
       onAfterSuiteRun: () => undefined,
       onUnhandledError: () => undefined,
     } as RuntimeRPC
-    await Promise.all(this.collectChunks().map(chunk => this.withSlot(async (poolId) => {
+    await Promise.all(this.collectChunks(moduleIds).map(chunk => this.withSlot(async (poolId) => {
       if (this.cancelled) {
         return
       }
@@ -249,9 +285,9 @@ export class ProjectRun {
     return trees
   }
 
-  private collectChunks(): string[][] {
+  private collectChunks(moduleIds: readonly string[] = this.specs.map(spec => spec.moduleId)): string[][] {
     const environmentOf = (moduleId: string) => JSON.stringify(this.files.get(moduleId)!.environment)
-    return collectChunks(this.specs.map(spec => spec.moduleId), environmentOf, this.slots.size)
+    return collectChunks([...moduleIds], environmentOf, this.slots.size)
   }
 
   private collectLabel(chunk: readonly string[]): string {
@@ -266,6 +302,13 @@ export class ProjectRun {
     const specs = [...this.specs].sort((a, b) => a.moduleId.localeCompare(b.moduleId))
     for (const spec of specs) {
       const tree = trees.get(spec.moduleId)
+      const whole = this.wholePlans.get(spec.moduleId)
+      if (whole) {
+        if (whole.group !== null) {
+          declarations.push({ group: whole.group, strategy: whole.strategy, file: spec.moduleId, line: undefined })
+        }
+        continue
+      }
       if (!tree) {
         analyzed.push({ moduleId: spec.moduleId, collectFailed: true, tests: [], suiteIds: [] })
         continue
@@ -280,14 +323,87 @@ export class ProjectRun {
     }
     const { strategies, errors } = resolveGroups(declarations, file => this.format(file))
     if (errors.length) {
-      void this.refuseRun(trees, errors)
+      const all = new Map(trees)
+      this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
+      void this.refuseRun(all, errors)
       return undefined
+    }
+    for (const declaration of declarations) {
+      this.groupFiles.set(declaration.group, new Set([...this.groupFiles.get(declaration.group) ?? [], declaration.file]))
     }
     const userTestIds = new Map(this.specs.filter(spec => spec.testIds).map(spec => [spec.moduleId, spec.testIds!]))
     for (const file of analyzed) {
       this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
     }
-    return planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds, durations: this.previousDurations })
+    this.userTestIds = userTestIds
+    const wholeFiles = [...this.wholePlans.values()].map(plan => ({ ...plan, idPrefix: `${this.fileTask(plan.moduleId).id}_` }))
+    return planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds, durations: this.previousDurations, wholeFiles })
+  }
+
+  /** Which files declare each group, for checking a replanned file against the rest of the run. */
+  private readonly groupFiles = new Map<string, Set<string>>()
+  private userTestIds = new Map<string, string[]>()
+  private lastBatchId = 0
+
+  /**
+   * A whole-file batch's worker has collected its file, and waits. It runs the file if the tree is
+   * what the source promised; otherwise it is ended before any test starts and the file is
+   * planned from the tree, as if the collect pass had collected it, with its batches joining the run.
+   */
+  private verifyLate(tree: RunnerTestFile): boolean {
+    const { file, declarations } = analyzeFile(tree as unknown as TreeFile)
+    this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
+    const plan = this.wholePlans.get(file.moduleId)
+    if (!plan || matchesWholePlan(file, declarations, plan)) {
+      return true
+    }
+    const { strategies, errors } = resolveGroups(declarations, moduleId => this.format(moduleId))
+    for (const declaration of declarations) {
+      const others = [...this.groupFiles.get(declaration.group) ?? []].filter(moduleId => moduleId !== file.moduleId)
+      if (others.length) {
+        errors.push(new MpError(
+          `Group "${declaration.group}" is declared in ${this.format(file.moduleId)} by code the pool saw only when a worker loaded the file `
+          + `(a helper, an import or a setup file), and also in ${others.map(moduleId => this.format(moduleId)).join(', ')}, which was already planned. `
+          + `Declare the group in ${this.format(file.moduleId)} with a literal describe.mpGroup("${declaration.group}", ...) so it is planned with the others.`,
+          { files: [file.moduleId] },
+        ))
+        break
+      }
+    }
+    if (errors.length) {
+      void this.merger!.refuseFile(tree, errors)
+      return false
+    }
+    const batches = planBatches([file], strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
+    for (const batch of batches) {
+      batch.id += this.lastBatchId
+    }
+    this.lastBatchId += batches.length
+    this.merger!.addPlan(tree, batches)
+    if (!this.scheduler!.add(batches)) {
+      batches.forEach(batch => void this.merger!.batchEnded(batch, CANCELLED))
+    }
+    this.wake?.()
+    return false
+  }
+
+  /** A bare report for a file no worker has collected, with the id Vitest gives it. */
+  private fileTask(moduleId: string): RunnerTestFile {
+    const name = relative(this.project.config.root, moduleId)
+    const file = {
+      id: generateFileHash(name, this.project.config.name),
+      name,
+      fullName: name,
+      type: 'suite',
+      mode: 'run',
+      filepath: moduleId,
+      tasks: [],
+      meta: {},
+      projectName: this.project.config.name,
+      pool: POOL_NAME,
+    } as unknown as RunnerTestFile
+    file.file = file
+    return file
   }
 
   private readonly timeouts = new Map<string, Map<string, number | undefined>>()
@@ -302,17 +418,7 @@ export class ProjectRun {
   private async refuseRun(trees: Map<string, RunnerTestFile>, errors: readonly MpError[]): Promise<void> {
     this.refusal = (async () => {
       for (const tree of trees.values()) {
-        const own = errors.filter(error => error.files.includes(tree.filepath))
-        await this.target.onQueued(tree)
-        if (own.length) {
-          tree.result = { state: 'fail', errors: own.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}` })) }
-          await this.target.onCollected([tree])
-          await this.target.onTaskUpdate([[tree.id, tree.result, tree.meta]], [[tree.id, 'suite-failed-early', undefined]])
-          continue
-        }
-        tree.mode = 'skip'
-        await this.target.onCollected([tree])
-        await this.target.onTaskUpdate([[tree.id, { state: 'skip' }, tree.meta]], [[tree.id, 'suite-prepare', undefined], [tree.id, 'suite-finished', undefined]])
+        await reportFileNotRun(this.target, tree, errors.filter(error => error.files.includes(tree.filepath)))
       }
     })()
     await this.refusal
@@ -368,6 +474,16 @@ export class ProjectRun {
     const merger = this.merger!
     const label = describeBatch(batch)
     const timeouts = batch.files.flatMap(entry => batch.runnable.map(id => this.timeouts.get(entry.moduleId)?.get(id)))
+    const late = batch.files.filter(entry => entry.owned === 'late').map(entry => entry.moduleId)
+    const verify = late.length === 0
+      ? undefined
+      : {
+          files: late,
+          verdict: async () => ({
+            go: await merger.lateVerdict(batch.id),
+            watchdogMs: this.watchdogFor(late.flatMap(moduleId => [...this.timeouts.get(moduleId)?.values() ?? []])),
+          }),
+        }
     const outcome = await this.runChild(
       label,
       poolId,
@@ -377,6 +493,7 @@ export class ProjectRun {
       this.watchdogFor(timeouts),
       'run',
       progress => merger.noteProgress(progress),
+      verify,
     )
     if (outcome.kind === 'finished' && outcome.error !== undefined) {
       this.target.onUnhandledError(outcome.error, 'Test Run Error')
@@ -398,6 +515,7 @@ export class ProjectRun {
     watchdogMs: number | false,
     method: 'run' | 'collect',
     onProgress?: (progress: ProgressMessage) => void,
+    verify?: ChildRequest['verify'],
   ): Promise<ChildOutcome> {
     const files = moduleIds.map((moduleId) => {
       const prepared = this.files.get(moduleId)!
@@ -417,6 +535,7 @@ export class ProjectRun {
       rpc,
       watchdogMs,
       ...(onProgress && { onProgress }),
+      ...(verify && { verify }),
     })
   }
 

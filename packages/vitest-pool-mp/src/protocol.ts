@@ -44,11 +44,36 @@ export interface ProgressMessage {
   duration?: number
 }
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage
+/** Main to child, before each request: the files whose collected tree main checks before their tests run. */
+export interface VerifyMessage {
+  [MP_TAG]: true
+  kind: 'verify'
+  files: string[]
+}
+
+/** Child to main: the file is collected; may its tests run? */
+export interface VerdictRequestMessage {
+  [MP_TAG]: true
+  kind: 'verdict-request'
+  filepath: string
+}
+
+/** Main to child: they may. (When they may not, main ends the child instead.) */
+export interface VerdictMessage {
+  [MP_TAG]: true
+  kind: 'verdict'
+}
+
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictRequestMessage | VerdictMessage
 
 /** The global through which a child's setup file reports progress (any module copy finds it). */
 export const PROGRESS_KEY = Symbol.for('vitest-pool-mp.progress')
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
+
+/** The global through which a child's setup file waits for main's verdict on a collected file. */
+export const VERDICT_KEY = Symbol.for('vitest-pool-mp.verdict')
+/** Resolves when the file's tests may run; `undefined` when the file needs no verdict. */
+export type VerdictWaiter = (filepath: string) => Promise<void> | undefined
 
 export function isMpMessage(message: unknown): message is MpMessage {
   return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[MP_TAG] === true

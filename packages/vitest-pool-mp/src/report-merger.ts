@@ -1,4 +1,5 @@
 import type { PlannedBatch } from './batches.js'
+import { reportFileNotRun } from './refused-file.js'
 import type { ProgressMessage } from './protocol.js'
 import type { Deferred } from './deferred.js'
 import { createDeferred } from './deferred.js'
@@ -27,7 +28,8 @@ interface SuiteState {
 }
 
 interface FileState {
-  tree: RunnerTestFile
+  /** Unknown until its worker collects it, for a file planned from its source. */
+  tree: RunnerTestFile | undefined
   queuedSent: boolean
   collectedSent: boolean
   pendingBatches: Set<number>
@@ -37,6 +39,26 @@ interface FileState {
 // Coverage providers keep one coverage result per joined `testFiles` and let a later one replace
 // it (a rerun's), so each batch's coverage needs its own key or only one worker's would count.
 const COVERAGE_KEY_MARK = '#vitest-pool-mp batch '
+
+/** A batch that runs a file planned from its source alone (`owned: 'late'`). */
+interface LateBatch {
+  moduleId: string
+  /** `waiting` for the worker's collected tree; then `adopted` (it runs) or `abandoned` (replanned). */
+  state: 'waiting' | 'adopted' | 'abandoned'
+  /** The file as the worker queued it, to report on if the worker dies before collecting it. */
+  queued?: RunnerTestFile
+  verdict: Deferred<boolean>
+}
+
+export interface ReportMergerOptions {
+  /**
+   * Checks a file planned from its source against the tree its worker collected, before any of
+   * its tests starts; `false` abandons the batch (the caller replans the file).
+   */
+  verifyLate?: (batch: PlannedBatch, tree: RunnerTestFile) => boolean
+  /** A bare file task, for a file whose worker died before it could report the file itself. */
+  fileTask?: (moduleId: string) => RunnerTestFile
+}
 
 const FINAL_TEST_EVENTS = new Set<TaskEvent>(['test-finished', 'test-cancel', 'test-failed-early'])
 
@@ -60,6 +82,7 @@ export class ReportMerger {
   private readonly testFinal = new Set<string>()
   private readonly wholeFileBatches = new Set<number>()
   private readonly progress = new Map<string, ProgressMessage>()
+  private readonly late = new Map<number, LateBatch>()
   /** How long each test that ran took, by id, for the next run's plan. */
   readonly measured = new Map<string, number>()
 
@@ -67,24 +90,134 @@ export class ReportMerger {
     private readonly target: RuntimeRPC,
     trees: ReadonlyMap<string, RunnerTestFile>,
     batches: readonly PlannedBatch[],
+    private readonly options: ReportMergerOptions = {},
   ) {
     for (const [moduleId, tree] of trees) {
       this.files.set(moduleId, { tree, queuedSent: false, collectedSent: false, pendingBatches: new Set(), done: createDeferred() })
       this.indexTasks(tree, moduleId, 0)
     }
+    this.registerBatches(batches)
+  }
+
+  /** A file replanned from the tree a worker collected, with the batches that now run it. */
+  addPlan(tree: RunnerTestFile, batches: readonly PlannedBatch[]): void {
+    this.files.get(tree.filepath)!.tree = tree
+    this.indexTasks(tree, tree.filepath, 0)
+    this.registerBatches(batches)
+  }
+
+  /** A file replanned from the tree a worker collected that will not run: it fails with `errors`. */
+  refuseFile(tree: RunnerTestFile, errors: readonly Error[]): Promise<void> {
+    return this.enqueue(async () => {
+      const file = this.files.get(tree.filepath)!
+      file.tree = tree
+      file.collectedSent = true
+      const queued = file.queuedSent
+      file.queuedSent = true
+      await reportFileNotRun(this.target, tree, errors, queued)
+    })
+  }
+
+  /** Whether a late batch's worker may run its tests; waits for the worker's collected tree. */
+  lateVerdict(batchId: number): Promise<boolean> {
+    return this.late.get(batchId)?.verdict.promise ?? Promise.resolve(true)
+  }
+
+  private registerBatches(batches: readonly PlannedBatch[]): void {
     for (const batch of batches) {
       for (const entry of batch.files) {
+        if (entry.owned === 'late') {
+          this.files.set(entry.moduleId, { tree: undefined, queuedSent: false, collectedSent: false, pendingBatches: new Set(), done: createDeferred() })
+          this.late.set(batch.id, { moduleId: entry.moduleId, state: 'waiting', verdict: createDeferred() })
+        }
         this.files.get(entry.moduleId)?.pendingBatches.add(batch.id)
         if (entry.owned === 'all') {
           this.wholeFileBatches.add(batch.id)
           continue
         }
-        entry.owned.forEach(id => this.testOwner.set(id, batch.id))
+        if (entry.owned !== 'late') {
+          entry.owned.forEach(id => this.testOwner.set(id, batch.id))
+        }
       }
       for (const suiteId of batch.suiteIds) {
         this.suites.get(suiteId)?.participants.add(batch.id)
       }
     }
+  }
+
+  /** A late batch's file matched its plan: the batch owns every test and suite of the tree. */
+  private adopt(batch: PlannedBatch, tree: RunnerTestFile): void {
+    const file = this.files.get(tree.filepath)!
+    file.tree = tree
+    this.indexTasks(tree, tree.filepath, 0)
+    const tests: string[] = []
+    const suites: string[] = []
+    const walk = (task: Task) => {
+      if (task.type === 'suite') {
+        suites.push(task.id)
+        task.tasks.forEach(walk)
+      }
+      else {
+        tests.push(task.id)
+      }
+    }
+    walk(tree)
+    batch.files[0]!.owned = tests
+    batch.suiteIds = suites
+    tests.forEach(id => this.testOwner.set(id, batch.id))
+    suites.forEach(id => this.suites.get(id)!.participants.add(batch.id))
+  }
+
+  private lateMethods(batch: PlannedBatch, late: LateBatch): RuntimeRPC {
+    const owned = this.ownedMethods(batch)
+    const unlessAbandoned = <A extends unknown[], R>(call: (...args: A) => R) =>
+      (...args: A): R | undefined => late.state === 'abandoned' ? undefined : call(...args)
+    return {
+      ...owned,
+      onQueued: file => this.enqueue(async () => {
+        const state = this.files.get(late.moduleId)!
+        late.queued = file
+        if (late.state !== 'abandoned' && !state.queuedSent) {
+          state.queuedSent = true
+          await this.target.onQueued(file)
+        }
+      }),
+      onCollected: files => this.enqueue(async () => {
+        const tree = files.find(file => file.filepath === late.moduleId)
+        if (!tree || late.state !== 'waiting') {
+          return
+        }
+        const go = this.options.verifyLate?.(batch, tree) ?? true
+        late.state = go ? 'adopted' : 'abandoned'
+        late.verdict.resolve(go)
+        if (go) {
+          this.adopt(batch, tree)
+          await this.ensureCollected(late.moduleId)
+        }
+      }),
+      onTaskUpdate: unlessAbandoned(owned.onTaskUpdate),
+      onUserConsoleLog: unlessAbandoned(owned.onUserConsoleLog),
+      onAfterSuiteRun: unlessAbandoned(owned.onAfterSuiteRun),
+    } as RuntimeRPC
+  }
+
+  /** A late batch whose worker ended before it collected the file: the file fails (or is skipped). */
+  private async closeUncollected(late: LateBatch, failure: BatchFailure | undefined): Promise<void> {
+    late.state = 'abandoned'
+    late.verdict.resolve(false)
+    const file = this.files.get(late.moduleId)!
+    const tree = late.queued ?? this.options.fileTask?.(late.moduleId)
+    if (!tree || file.collectedSent) {
+      return
+    }
+    file.tree = tree
+    file.collectedSent = true
+    const queued = file.queuedSent
+    file.queuedSent = true
+    const message = failure?.state === 'skip'
+      ? undefined
+      : (failure?.runningMessage ?? '[vitest-pool-mp] The worker ended before it collected this file.').replace(' while this test was running', ' while it loaded this file')
+    await reportFileNotRun(this.target, tree, message === undefined ? [] : [Object.assign(new Error(message), { name: 'MpWorkerError' })], queued)
   }
 
   /** Resolves once every batch touching the file has ended and its report is complete. */
@@ -94,6 +227,10 @@ export class ReportMerger {
 
   /** The RuntimeRPC a batch's worker talks to: Vitest's own, with reporting merged. */
   methodsFor(batch: PlannedBatch): RuntimeRPC {
+    const late = this.late.get(batch.id)
+    if (late) {
+      return this.lateMethods(batch, late)
+    }
     if (this.wholeFileBatches.has(batch.id)) {
       return {
         ...this.target,
@@ -103,6 +240,11 @@ export class ReportMerger {
         onUserConsoleLog: log => this.enqueue(() => this.target.onUserConsoleLog(log)),
       } as RuntimeRPC
     }
+    return this.ownedMethods(batch)
+  }
+
+  /** For a batch that reports the tests it owns, its share of suites, and nothing else. */
+  private ownedMethods(batch: PlannedBatch): RuntimeRPC {
     return {
       ...this.target,
       onQueued: () => undefined,
@@ -135,7 +277,11 @@ export class ReportMerger {
   /** Reports what the batch owned but did not report, and closes its share of each suite. */
   batchEnded(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
     return this.enqueue(async () => {
-      if (!this.wholeFileBatches.has(batch.id)) {
+      const late = this.late.get(batch.id)
+      if (late?.state === 'waiting') {
+        await this.closeUncollected(late, failure)
+      }
+      else if (!this.wholeFileBatches.has(batch.id) && late?.state !== 'abandoned') {
         await this.closeBatch(batch, failure)
       }
       for (const entry of batch.files) {
@@ -244,7 +390,7 @@ export class ReportMerger {
 
   private async ensureCollected(moduleId: string): Promise<void> {
     const file = this.files.get(moduleId)
-    if (!file || file.collectedSent) {
+    if (!file?.tree || file.collectedSent) {
       return
     }
     file.collectedSent = true
@@ -353,7 +499,7 @@ export class ReportMerger {
       }
     }
     for (const entry of batch.files) {
-      if (entry.owned === 'all') {
+      if (entry.owned === 'all' || entry.owned === 'late') {
         continue
       }
       const missing = entry.owned.filter(id => !this.testFinal.has(id))

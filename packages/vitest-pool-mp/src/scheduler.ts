@@ -45,6 +45,14 @@ export class BatchScheduler {
     return head
   }
 
+  /** Batches planned after the run began (a file replanned from its collected tree); false once cancelled. */
+  add(batches: readonly PlannedBatch[]): boolean {
+    if (!this.cancelled) {
+      this.pending.push(...batches)
+    }
+    return !this.cancelled
+  }
+
   finish(batchId: number): void {
     this.running.delete(batchId)
   }

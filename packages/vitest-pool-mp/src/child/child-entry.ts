@@ -1,8 +1,8 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
-import type { ChildTask, ChildTaskResult, ProgressMessage, ProgressReporter, ReadyMessage } from '../protocol.js'
+import type { ChildTask, ChildTaskResult, ProgressMessage, ProgressReporter, ReadyMessage, VerdictRequestMessage, VerdictWaiter } from '../protocol.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
-import { isMpMessage, MP_TAG, PROGRESS_KEY } from '../protocol.js'
+import { isMpMessage, MP_TAG, PROGRESS_KEY, VERDICT_KEY } from '../protocol.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
 type Listener = (message: unknown) => void
@@ -16,6 +16,19 @@ const processExit = process.exit.bind(process)
 installStoreChannel(message => processSend(message))
 ;(globalThis as Record<symbol, ProgressReporter>)[PROGRESS_KEY] = progress =>
   processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage)
+
+// Files planned from their source wait, once collected, for main to check their tree.
+let toVerify = new Set<string>()
+let onVerdict: (() => void) | undefined
+;(globalThis as Record<symbol, VerdictWaiter>)[VERDICT_KEY] = (filepath) => {
+  if (!toVerify.delete(filepath)) {
+    return undefined
+  }
+  return new Promise<void>((resolve) => {
+    onVerdict = resolve
+    processSend({ [MP_TAG]: true, kind: 'verdict-request', filepath } satisfies VerdictRequestMessage)
+  })
+}
 
 // The main process is gone (killed, or closed without stopping us): nothing is left to report to.
 process.on('disconnect', () => processExit(1))
@@ -36,6 +49,13 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
     if (isMpMessage(message)) {
       if (message.kind === 'store') {
         deliverStoreMessage(message.data)
+      }
+      else if (message.kind === 'verify') {
+        toVerify = new Set(message.files)
+      }
+      else if (message.kind === 'verdict') {
+        onVerdict?.()
+        onVerdict = undefined
       }
       return
     }

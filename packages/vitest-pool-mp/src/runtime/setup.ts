@@ -1,12 +1,24 @@
 // Added to `setupFiles` by mpPlugin(): makes `describe.mpGroup` work for files that import `describe`
 // from 'vitest', and, in an mp child, reports each test's begin and end to the pool at once, so a
 // worker that dies or hangs never takes a finished test's result, or the name of the running test, with it.
-import type { ProgressReporter } from '../protocol.js'
-import { beforeEach, describe } from 'vitest'
-import { PROGRESS_KEY } from '../protocol.js'
+import type { ProgressReporter, VerdictWaiter } from '../protocol.js'
+import { beforeAll, beforeEach, describe } from 'vitest'
+import { PROGRESS_KEY, VERDICT_KEY } from '../protocol.js'
 import { attachMpGroup } from './groups.js'
 
 attachMpGroup(describe)
+
+// A file planned from its source alone runs only once main has checked what this worker collected
+// (see ProjectRun.verifyLate): registered first, this hook runs before the file's own hooks and tests.
+const verdict = (globalThis as Record<symbol, VerdictWaiter | undefined>)[VERDICT_KEY]
+if (verdict) {
+  // Vitest hands a hook its fixtures first (which it requires to be destructured), the suite second.
+  // eslint-disable-next-line no-empty-pattern
+  beforeAll(({}, suite) => {
+    const file = (suite as { file?: { filepath?: string } } | undefined)?.file
+    return file?.filepath === undefined ? undefined : verdict(file.filepath)
+  })
+}
 
 const progress = (globalThis as Record<symbol, ProgressReporter | undefined>)[PROGRESS_KEY]
 if (progress) {

@@ -9,7 +9,8 @@ import { dirname } from 'node:path'
 import { VitestSnapshotEnvironment } from 'vitest/runtime'
 
 const ENTRY = /^exports\[`((?:[^`\\]|\\.)*)`\] = /gm
-const keyOrder = new Intl.Collator('en', { numeric: true })
+// Built on the first save: an Intl.Collator costs milliseconds of CPU in every worker that makes one.
+let keyOrder: Intl.Collator | undefined
 
 /** The entries of a .snap file by key, each the whole `exports[...] = ...;` text. */
 function parseEntries(content: string | null): Map<string, string> {
@@ -73,7 +74,7 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
         this.readAtStart.set(filepath, null)
         return
       }
-      const body = [...merged.keys()].sort(keyOrder.compare).map(key => merged.get(key)!).join('\n\n')
+      const body = [...merged.keys()].sort((keyOrder ??= new Intl.Collator('en', { numeric: true })).compare).map(key => merged.get(key)!).join('\n\n')
       const content = `${headerOf(snapshot) ?? headerOf(current) ?? this.getHeader()}\n\n${body}\n`
       mkdirSync(dirname(filepath), { recursive: true })
       writeFileSync(filepath, content, 'utf-8')

@@ -1,0 +1,26 @@
+import type { RunnerTaskResult, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
+
+/**
+ * Reports a file that will not run, the way Vitest reports a file that failed to collect:
+ * failed with the given errors, or, with none, skipped. `queued`: Vitest already knows the file.
+ */
+export async function reportFileNotRun(
+  target: RuntimeRPC,
+  tree: RunnerTestFile,
+  errors: readonly Error[],
+  queued = false,
+): Promise<void> {
+  if (!queued) {
+    await target.onQueued(tree)
+  }
+  if (errors.length) {
+    const result: RunnerTaskResult = { state: 'fail', errors: errors.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}` })) }
+    tree.result = result
+    await target.onCollected([tree])
+    await target.onTaskUpdate([[tree.id, result, tree.meta]], [[tree.id, 'suite-failed-early', undefined]])
+    return
+  }
+  tree.mode = 'skip'
+  await target.onCollected([tree])
+  await target.onTaskUpdate([[tree.id, { state: 'skip' }, tree.meta]], [[tree.id, 'suite-prepare', undefined], [tree.id, 'suite-finished', undefined]])
+}

@@ -1,0 +1,236 @@
+import type { Strategy } from './strategy.js'
+import { DEFAULT_STRATEGY, isSerial, isStrategy } from './strategy.js'
+
+/**
+ * What a file's source says about how it will run, read without running it: the one group its
+ * runnable tests are in (or none), and whether one worker can run the file whole.
+ */
+export interface StaticFile {
+  /** The groups declared in the file with `describe.mpGroup`, each with the strategy given there. */
+  groups: Map<string, Strategy>
+  /** Set when the whole file is one batch: every runnable test in this group (null: ungrouped). */
+  whole: { group: string | null, strategy: Strategy } | undefined
+}
+
+/** The part of an ESTree node the scan reads. */
+interface Node {
+  type: string
+  [key: string]: unknown
+}
+
+type Parse = (code: string) => Node
+
+const TEST_MODIFIERS_UNCOUNTABLE = new Set(['each', 'for', 'skipIf', 'runIf'])
+const NOT_RUNNABLE = new Set(['skip', 'todo'])
+
+/**
+ * Reads a test file's transformed code (Vite's SSR output, or plain JavaScript) and predicts its
+ * plan. Returns `undefined` when the source is beyond what it reads with certainty (a group
+ * declared by any means but a literal `describe.mpGroup(...)`, a nested or misspelt group,
+ * `.only`), so the file is collected in a worker first, as always.
+ *
+ * The prediction is a guess, not a promise: tests can come from helpers and imports the scan
+ * cannot see. The worker that runs the file checks its collected tree against it before any test
+ * starts (see ProjectRun), so a wrong guess costs a replan, never a wrong run.
+ */
+export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file'): StaticFile | undefined {
+  let ast: Node
+  try {
+    ast = parse(code)
+  }
+  catch {
+    return undefined
+  }
+  const groups = new Map<string, Strategy>()
+  let declarations = 0
+  let unreadable = false
+  // Runnable tests by group (null: ungrouped); `Infinity` once a count cannot be known.
+  const runnable = new Map<string | null, number>()
+  const count = (group: string | null, by: number) => runnable.set(group, (runnable.get(group) ?? 0) + by)
+
+  const visit = (node: unknown, group: string | null, skipped: boolean): void => {
+    if (unreadable || !isNode(node)) {
+      if (Array.isArray(node)) {
+        node.forEach(child => visit(child, group, skipped))
+      }
+      return
+    }
+    if (node.type === 'CallExpression') {
+      const chain = calleeChain(node.callee as Node)
+      const [name, ...modifiers] = chain ?? []
+      if (name === 'describe' && modifiers[0] === 'mpGroup' && modifiers.length === 1) {
+        declarations++
+        const declared = readGroup(node.arguments as Node[])
+        if (!declared || group !== null) {
+          unreadable = true
+          return
+        }
+        const known = groups.get(declared.name)
+        if (known !== undefined && declared.given && known !== declared.strategy) {
+          unreadable = true
+          return
+        }
+        if (known === undefined || declared.given) {
+          groups.set(declared.name, declared.strategy)
+        }
+        visit(node.arguments, declared.name, skipped)
+        return
+      }
+      if (name !== undefined && isTestName(name) && !modifiers.includes('extend')) {
+        if (modifiers.includes('only')) {
+          unreadable = true
+          return
+        }
+        const uncountable = modifiers.some(modifier => TEST_MODIFIERS_UNCOUNTABLE.has(modifier))
+          || node.callee !== undefined && (node.callee as Node).type === 'TaggedTemplateExpression'
+        if (!skipped && !modifiers.some(modifier => NOT_RUNNABLE.has(modifier))) {
+          count(group, uncountable ? Infinity : 1)
+        }
+        return
+      }
+      if ((name === 'describe' || name === 'suite') && modifiers.includes('only')) {
+        unreadable = true
+        return
+      }
+      if ((name === 'describe' || name === 'suite') && modifiers.some(modifier => NOT_RUNNABLE.has(modifier))) {
+        visit(node.arguments, group, true)
+        return
+      }
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key !== 'type' && typeof value === 'object' && value !== null) {
+        visit(value, group, skipped)
+      }
+    }
+  }
+  visit(ast, null, false)
+
+  // Any other mention of mpGroup (the options form, a helper, a re-export) declares groups the
+  // scan does not read.
+  if (unreadable || (code.match(/mpGroup/g)?.length ?? 0) !== declarations) {
+    return undefined
+  }
+  return { groups, whole: wholePlan(groups, runnable, ungrouped) }
+}
+
+function wholePlan(
+  groups: ReadonlyMap<string, Strategy>,
+  runnable: ReadonlyMap<string | null, number>,
+  ungrouped: 'free' | 'file',
+): StaticFile['whole'] {
+  const withTests = [...runnable].filter(([, n]) => n > 0)
+  if (withTests.length === 0) {
+    return undefined
+  }
+  if (withTests.length > 1) {
+    return undefined
+  }
+  const [group, n] = withTests[0]!
+  if (group === null) {
+    if (ungrouped === 'file') {
+      return { group: null, strategy: 'serial' }
+    }
+    return n === 1 ? { group: null, strategy: 'free' } : undefined
+  }
+  const strategy = groups.get(group) ?? DEFAULT_STRATEGY
+  return isSerial(strategy) || n === 1 ? { group, strategy } : undefined
+}
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string'
+}
+
+/** Vitest's own notion of a test function's name (`test`, `it`, `testX`, `myTest`). */
+function isTestName(name: string): boolean {
+  return name === 'it' || name === 'test' || name.startsWith('test') || name.endsWith('Test')
+}
+
+/**
+ * The called name and its modifiers: `describe.mpGroup` → ['describe', 'mpGroup'];
+ * `(0, __vite_ssr_import_0__.test).skip` → ['test', 'skip']; `test.each([...])` (the call the
+ * table returns) → ['test', 'each'].
+ */
+function calleeChain(callee: Node | undefined): string[] | undefined {
+  if (!callee) {
+    return undefined
+  }
+  switch (callee.type) {
+    case 'Identifier':
+      return isImportBinding(callee.name as string) ? [] : [callee.name as string]
+    case 'SequenceExpression': {
+      const expressions = callee.expressions as Node[]
+      return calleeChain(expressions[expressions.length - 1])
+    }
+    case 'CallExpression':
+      return calleeChain(callee.callee as Node)
+    case 'TaggedTemplateExpression':
+      return calleeChain(callee.tag as Node)
+    case 'MemberExpression': {
+      const property = callee.property as Node
+      if (callee.computed || property.type !== 'Identifier') {
+        return undefined
+      }
+      const object = calleeChain(callee.object as Node)
+      return object === undefined ? undefined : [...object, property.name as string]
+    }
+    default:
+      return undefined
+  }
+}
+
+/** The namespace objects Vite's SSR transform and Vitest's hoisting give imports. */
+function isImportBinding(name: string): boolean {
+  return /^__(?:vite_ssr_import|vi_import)_\d+__$/.test(name)
+}
+
+function readGroup(args: Node[]): { name: string, strategy: Strategy, given: boolean } | undefined {
+  const [first, second] = args
+  let name: unknown
+  let strategy: unknown
+  if (first?.type === 'ObjectExpression') {
+    for (const property of first.properties as Node[]) {
+      const key = property.type === 'Property' && !property.computed ? keyName(property.key as Node) : undefined
+      if (key === undefined) {
+        return undefined
+      }
+      const value = literal(property.value as Node)
+      if (key === 'group') {
+        name = value
+      }
+      else if (key === 'strategy') {
+        strategy = value
+      }
+      else {
+        return undefined
+      }
+    }
+  }
+  else {
+    name = literal(first)
+    if (args.length === 3) {
+      strategy = literal(second)
+    }
+    else if (args.length !== 2) {
+      return undefined
+    }
+  }
+  if (typeof name !== 'string' || (strategy !== undefined && !isStrategy(strategy))) {
+    return undefined
+  }
+  return { name, strategy: strategy ?? DEFAULT_STRATEGY, given: strategy !== undefined }
+}
+
+function keyName(key: Node): string | undefined {
+  return key.type === 'Identifier' ? key.name as string : typeof key.value === 'string' ? key.value : undefined
+}
+
+/** A string literal's value, or a template literal's without expressions; `undefined` otherwise. */
+function literal(node: Node | undefined): unknown {
+  if (node?.type === 'Literal') {
+    return typeof node.value === 'string' ? node.value : undefined
+  }
+  if (node?.type === 'TemplateLiteral' && (node.expressions as Node[]).length === 0) {
+    return ((node.quasis as Node[])[0]?.value as { cooked?: string } | undefined)?.cooked
+  }
+  return undefined
+}
