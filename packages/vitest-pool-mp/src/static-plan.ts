@@ -36,19 +36,17 @@ export async function scanFiles(
 
 /**
  * The files that may run whole without a collect pass: the scan says one batch runs all their
- * tests, and no other file's source names their group (a group shared between files must be
- * planned from every file's collected tree).
+ * tests, and no other file's source names their group, not even as a string handed to a helper
+ * (a group shared between files must be planned from every file's collected tree).
  */
 export function chooseWholeFiles(scans: ReadonlyMap<string, StaticFile | undefined>): WholeFilePlan[] {
-  const declaredIn = new Map<string, number>()
-  for (const scan of scans.values()) {
-    scan?.groups.forEach((_, group) => declaredIn.set(group, (declaredIn.get(group) ?? 0) + 1))
-  }
   const whole: WholeFilePlan[] = []
   for (const [moduleId, scan] of scans) {
-    if (scan?.whole && (scan.whole.group === null || declaredIn.get(scan.whole.group) === 1)) {
-      whole.push({ moduleId, ...scan.whole })
+    const group = scan?.whole?.group
+    if (!scan?.whole || (group != null && [...scans].some(([other, otherScan]) => other !== moduleId && otherScan?.strings.has(group)))) {
+      continue
     }
+    whole.push({ moduleId, ...scan.whole })
   }
   return whole
 }

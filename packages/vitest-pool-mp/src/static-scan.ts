@@ -10,6 +10,8 @@ export interface StaticFile {
   groups: Map<string, Strategy>
   /** Set when the whole file is one batch: every runnable test in this group (null: ungrouped). */
   whole: { group: string | null, strategy: Strategy } | undefined
+  /** Every string literal in the file: a group name passed to a helper shows up here. */
+  strings: Set<string>
 }
 
 /** The part of an ESTree node the scan reads. */
@@ -42,6 +44,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
     return undefined
   }
   const groups = new Map<string, Strategy>()
+  const strings = new Set<string>()
   let declarations = 0
   let unreadable = false
   // Runnable tests by group (null: ungrouped); `Infinity` once a count cannot be known.
@@ -54,6 +57,12 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
         node.forEach(child => visit(child, group, skipped))
       }
       return
+    }
+    if (node.type === 'Literal' && typeof node.value === 'string') {
+      strings.add(node.value)
+    }
+    else if (node.type === 'TemplateLiteral') {
+      (node.quasis as Node[]).forEach(quasi => strings.add((quasi.value as { cooked?: string }).cooked ?? ''))
     }
     if (node.type === 'CallExpression') {
       const chain = calleeChain(node.callee as Node)
@@ -110,7 +119,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
   if (unreadable || (code.match(/mpGroup/g)?.length ?? 0) !== declarations) {
     return undefined
   }
-  return { groups, whole: wholePlan(groups, runnable, ungrouped) }
+  return { groups, whole: wholePlan(groups, runnable, ungrouped), strings }
 }
 
 function wholePlan(

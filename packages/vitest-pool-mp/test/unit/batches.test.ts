@@ -325,3 +325,21 @@ describe('planBatches invariants over generated inputs', () => {
     expect(phases).toEqual([...phases].sort((x, y) => x - y))
   })
 })
+
+describe('planBatches: whole files planned from their source', () => {
+  test('each is one late batch in its strategy\'s phase, the longest first by last run\'s durations', () => {
+    const batches = planBatches([file('/x', [tst('x1', { group: 'S' })])], new Map([['S', 'serial']]), {
+      ungrouped: 'free',
+      durations: new Map([['fa_0', 50], ['fb_0', 300], ['x1', 100]]),
+      wholeFiles: [
+        { moduleId: '/a', group: 'A', strategy: 'serial', idPrefix: 'fa_' },
+        { moduleId: '/b', group: null, strategy: 'free', idPrefix: 'fb_' },
+        { moduleId: '/c', group: 'C', strategy: 'isolated_serial', idPrefix: 'fc_' },
+      ],
+    })
+    expect(batches.map(batch => batch.files[0]!.moduleId)).toEqual(['/c', '/x', '/a', '/b'])
+    const late = batches.find(batch => batch.files[0]!.moduleId === '/a')!
+    expect(late.files).toEqual([{ moduleId: '/a', testIds: undefined, owned: 'late' }])
+    expect(late.hosts).toEqual(['/a'])
+  })
+})

@@ -1,0 +1,93 @@
+import type { StaticFile } from '../../src/static-scan'
+import { describe, expect, test } from 'vitest'
+import { parseAst } from 'vitest/node'
+import { chooseWholeFiles, matchesWholePlan } from '../../src/static-plan'
+import { scanFile } from '../../src/static-scan'
+
+const scan = (code: string, ungrouped: 'free' | 'file' = 'free') => scanFile(code, source => parseAst(source) as never, ungrouped)
+
+// What Vite's SSR transform makes of `import { describe, test } from 'vitest-pool-mp/runtime'`.
+const ssr = (body: string) => `const __vite_ssr_import_0__ = await __vite_ssr_import__("/runtime.js", {"importedNames":["describe","test"]});\n${body}`
+
+describe('scanFile', () => {
+  test('a file that is one serial group runs whole, in SSR form and plain', () => {
+    const body = `describe.mpGroup('G', 'serial', () => { test('a', () => {}); test('b', () => {}) })`
+    expect(scan(ssr(body.replaceAll('describe.', '__vite_ssr_import_0__.describe.').replaceAll('test(', '(0,__vite_ssr_import_0__.test)(')))?.whole)
+      .toEqual({ group: 'G', strategy: 'serial' })
+    expect(scan(body)?.whole).toEqual({ group: 'G', strategy: 'serial' })
+    expect(scan(`describe.mpGroup({ group: 'G', strategy: 'isolated_serial' }, () => { test('a', () => {}) })`)?.whole)
+      .toEqual({ group: 'G', strategy: 'isolated_serial' })
+  })
+
+  test('one ungrouped or free test runs whole; two need a worker each', () => {
+    expect(scan(`test('a', () => {})`)?.whole).toEqual({ group: null, strategy: 'free' })
+    expect(scan(`test('a', () => {}); it('b', () => {})`)?.whole).toBeUndefined()
+    expect(scan(`test('a', () => {}); it('b', () => {})`, 'file')?.whole).toEqual({ group: null, strategy: 'serial' })
+    expect(scan(`describe.mpGroup('F', () => { test('a', () => {}) })`)?.whole).toEqual({ group: 'F', strategy: 'free' })
+    expect(scan(`describe.mpGroup('F', 'free', () => { test('a', () => {}); test('b', () => {}) })`)?.whole).toBeUndefined()
+  })
+
+  test('skipped tests do not count; a table of tests counts as many', () => {
+    expect(scan(`test('a', () => {}); test.skip('b', () => {}); describe.skip('s', () => { test('c', () => {}) })`)?.whole)
+      .toEqual({ group: null, strategy: 'free' })
+    expect(scan(`test.each([1, 2])('a %i', () => {})`)?.whole).toBeUndefined()
+    expect(scan(`describe.mpGroup('G', 'serial', () => { test.each([1, 2])('a %i', () => {}) })`)?.whole)
+      .toEqual({ group: 'G', strategy: 'serial' })
+  })
+
+  test('tests in two groups, or in and out of a group, need planning from the tree', () => {
+    expect(scan(`describe.mpGroup('G', 'serial', () => { test('a', () => {}) }); test('b', () => {})`)?.whole).toBeUndefined()
+    const two = scan(`describe.mpGroup('G', 'serial', () => { test('a', () => {}) }); describe.mpGroup('H', 'serial', () => { test('b', () => {}) })`)
+    expect(two?.whole).toBeUndefined()
+    expect(two?.groups).toEqual(new Map([['G', 'serial'], ['H', 'serial']]))
+  })
+
+  test('what it cannot read with certainty is left to the collect pass', () => {
+    expect(scan(`test.only('a', () => {})`)).toBeUndefined()
+    expect(scan(`describe.mpGroup('G', 'serail', () => { test('a', () => {}) })`)).toBeUndefined()
+    expect(scan(`describe.mpGroup('G', 'serial', () => { describe.mpGroup('H', 'serial', () => { test('a', () => {}) }) })`)).toBeUndefined()
+    expect(scan(`describe('t', mpGroup('G'), () => { test('a', () => {}) })`)).toBeUndefined()
+    expect(scan(`describe.mpGroup(name, 'serial', () => { test('a', () => {}) })`)).toBeUndefined()
+    expect(scan(`describe.mpGroup('G', 'serial', () => {}); describe.mpGroup('G', 'free', () => {})`)).toBeUndefined()
+    expect(scan(`this is not javascript`)).toBeUndefined()
+  })
+
+  test('collects the strings a file passes around, where a group name handed to a helper shows', () => {
+    expect(scan(`defineGroup('Db'); const label = \`x\``)?.strings).toEqual(new Set(['Db', 'x']))
+  })
+})
+
+describe('chooseWholeFiles', () => {
+  const file = (whole: StaticFile['whole'], strings: string[] = [], groups: [string, 'serial'][] = []): StaticFile =>
+    ({ whole, strings: new Set(strings), groups: new Map(groups) })
+
+  test('a whole file whose group another file names is collected instead', () => {
+    const scans = new Map<string, StaticFile | undefined>([
+      ['/a', file({ group: 'G', strategy: 'serial' }, ['G'], [['G', 'serial']])],
+      ['/b', file(undefined, ['G'])],
+      ['/c', file({ group: 'H', strategy: 'serial' }, ['H'], [['H', 'serial']])],
+      ['/d', file({ group: null, strategy: 'free' })],
+      ['/e', undefined],
+    ])
+    expect(chooseWholeFiles(scans).map(plan => plan.moduleId)).toEqual(['/c', '/d'])
+  })
+})
+
+describe('matchesWholePlan', () => {
+  const plan = { moduleId: '/a', group: 'G', strategy: 'serial' as const }
+  const tests = (...groups: (string | null)[]) => groups.map((group, i) => ({ id: `t${i}`, fullName: `t${i}`, runnable: true, group, ancestors: [], timeout: undefined }))
+  const analyzed = (groups: (string | null)[]) => ({ moduleId: '/a', collectFailed: false, tests: tests(...groups), suiteIds: ['f'] })
+  const declared = (group: string, strategy?: string) => ({ group, strategy, file: '/a', line: 1 })
+
+  test('the tree agrees with the plan', () => {
+    expect(matchesWholePlan(analyzed(['G', 'G']), [declared('G', 'serial')], plan)).toBe(true)
+    expect(matchesWholePlan({ ...analyzed([]), collectFailed: true }, [], plan)).toBe(true)
+  })
+
+  test('a test outside the group, another group or strategy, or a second free test does not', () => {
+    expect(matchesWholePlan(analyzed(['G', null]), [declared('G', 'serial')], plan)).toBe(false)
+    expect(matchesWholePlan(analyzed(['G', 'H']), [declared('G', 'serial'), declared('H')], plan)).toBe(false)
+    expect(matchesWholePlan(analyzed(['G']), [declared('G', 'free')], plan)).toBe(false)
+    expect(matchesWholePlan(analyzed([null, null]), [], { moduleId: '/a', group: null, strategy: 'free' })).toBe(false)
+  })
+})
