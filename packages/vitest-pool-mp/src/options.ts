@@ -28,6 +28,14 @@ export interface MpPoolOptions {
    * @default 'process'
    */
   isolation?: 'process' | 'module'
+  /**
+   * Whether a file whose source shows that one worker runs it whole (all its runnable tests in one
+   * serial group declared there, a single test, or `ungrouped: 'file'`) skips the collect pass; its
+   * worker collects it and the pool checks the tree before any test starts. `false` collects every
+   * file first, for groups declared only by helper code and shared between files.
+   * @default true
+   */
+  staticPlan?: boolean
 }
 
 /** {@link MpPoolOptions} with every default filled in. */
@@ -35,12 +43,14 @@ export interface ResolvedMpPoolOptions {
   ungrouped: 'free' | 'file'
   watchdogGrace: number | false
   isolation: 'process' | 'module'
+  staticPlan: boolean
 }
 
 const optionsSchema = z.strictObject({
   ungrouped: z.enum(['free', 'file']).default('free'),
   watchdogGrace: z.union([z.number().int().nonnegative(), z.literal(false)]).default(10_000),
   isolation: z.enum(['process', 'module']).default('process'),
+  staticPlan: z.boolean().default(true),
 })
 
 /** Validates options at the edge: an unknown key or a wrong value is refused with the path, the value and what is accepted. */
@@ -56,7 +66,7 @@ export function resolveOptions(input: unknown, where: string): ResolvedMpPoolOpt
   })
   throw new MpError(
     `Invalid options passed to ${where}:\n${problems.join('\n')}\n`
-    + `Accepted: { ungrouped?: 'free' | 'file', watchdogGrace?: number (ms, >= 0) | false, isolation?: 'process' | 'module' }.`,
+    + `Accepted: { ungrouped?: 'free' | 'file', watchdogGrace?: number (ms, >= 0) | false, isolation?: 'process' | 'module', staticPlan?: boolean }.`,
   )
 }
 

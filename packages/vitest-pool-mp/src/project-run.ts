@@ -240,7 +240,7 @@ export class ProjectRun {
    */
   private async collectWhatTheSourceDoesNotTell(): Promise<Map<string, RunnerTestFile>> {
     const environments = new Map([...this.files].map(([moduleId, file]) => [moduleId, file.environment]))
-    let whole = chooseWholeFiles(await scanFiles(this.project, environments, this.options.ungrouped))
+    let whole = this.options.staticPlan ? chooseWholeFiles(await scanFiles(this.project, environments, this.options.ungrouped)) : []
     const isWhole = (moduleId: string) => whole.some(plan => plan.moduleId === moduleId)
     const trees = await this.collectAll(this.specs.map(spec => spec.moduleId).filter(moduleId => !isWhole(moduleId)))
     for (;;) {
@@ -364,7 +364,8 @@ export class ProjectRun {
         errors.push(new MpError(
           `Group "${declaration.group}" is declared in ${this.format(file.moduleId)} by code the pool saw only when a worker loaded the file `
           + `(a helper, an import or a setup file), and also in ${others.map(moduleId => this.format(moduleId)).join(', ')}, which was already planned. `
-          + `Declare the group in ${this.format(file.moduleId)} with a literal describe.mpGroup("${declaration.group}", ...) so it is planned with the others.`,
+          + `Declare the group in ${this.format(file.moduleId)} with a literal describe.mpGroup("${declaration.group}", ...) so it is planned with the others, `
+          + 'or set mpPlugin({ staticPlan: false }) to collect every file before planning.',
           { files: [file.moduleId] },
         ))
         break

@@ -31,3 +31,25 @@ test('whole files load once; a wrong guess is replanned; a group named in anothe
   expect(pidOf('d in Shared')).toBe(pidOf('e in Shared'))
   expect(byName.get('d in Shared')!.end).toBeLessThanOrEqual(byName.get('e in Shared')!.begin)
 })
+
+test('a group that code unseen in the source joins, when another file already planned it, fails that file with how to fix it', async () => {
+  const run = await runFixture('static-plan-refused')
+  expect(run.exitCode).toBe(1)
+  const results = run.json?.testResults ?? []
+  const hidden = results.find(result => result.name.endsWith('f-hidden.test.ts'))!
+  expect(hidden.status).toBe('failed')
+  expect(hidden.message).toContain('[vitest-pool-mp] Group "Hidden" is declared in f-hidden.test.ts by code the pool saw only when a worker loaded the file')
+  expect(hidden.message).toContain('also in g-literal.test.ts')
+  expect(hidden.message).toContain('describe.mpGroup("Hidden", ...)')
+  const literal = results.find(result => result.name.endsWith('g-literal.test.ts'))!
+  expect(literal.status).toBe('passed')
+  expect(run.stdout).toContain('f-hidden.test.ts')
+})
+
+test('staticPlan: false collects every file first, so a group helper code shares between files runs as one batch', async () => {
+  // The fixture's config reads this when Vitest loads it, in this process.
+  process.env.MP_STATIC_PLAN = 'false'
+  const run = await runFixture('static-plan-refused').finally(() => delete process.env.MP_STATIC_PLAN)
+  expect(run.exitCode).toBe(0)
+  expect(run.json?.numPassedTests).toBe(3)
+})

@@ -13,13 +13,13 @@ function messageOf(input: unknown): string {
 
 describe('resolveOptions', () => {
   test('no options: every default', () => {
-    expect(resolveOptions(undefined, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process' })
-    expect(resolveOptions({}, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process' })
+    expect(resolveOptions(undefined, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process', staticPlan: true })
+    expect(resolveOptions({}, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process', staticPlan: true })
   })
 
   test('given values are kept', () => {
-    expect(resolveOptions({ ungrouped: 'file', watchdogGrace: false }, 'mpPlugin()')).toEqual({ ungrouped: 'file', watchdogGrace: false, isolation: 'process' })
-    expect(resolveOptions({ watchdogGrace: 0 }, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 0, isolation: 'process' })
+    expect(resolveOptions({ ungrouped: 'file', watchdogGrace: false }, 'mpPlugin()')).toEqual({ ungrouped: 'file', watchdogGrace: false, isolation: 'process', staticPlan: true })
+    expect(resolveOptions({ watchdogGrace: 0 }, 'mpPlugin()')).toEqual({ ungrouped: 'free', watchdogGrace: 0, isolation: 'process', staticPlan: true })
   })
 
   test('an unknown key is refused with a message naming the key', () => {
