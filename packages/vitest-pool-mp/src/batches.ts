@@ -188,7 +188,7 @@ export function describeBatch(batch: PlannedBatch): string {
   if (batch.group !== null) {
     return `group "${batch.group}" (${batch.strategy})`
   }
-  if (batch.runnable.length === 0) {
+  if (batch.runnable.length === 0 && batch.files.every(entry => entry.owned !== 'late')) {
     return 'a whole-file batch'
   }
   return batch.strategy === 'serial' ? 'the file\'s ungrouped tests (ungrouped: \'file\')' : 'an ungrouped test (free)'

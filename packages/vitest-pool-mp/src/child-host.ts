@@ -166,7 +166,9 @@ export class ChildHost {
     this.connectStore(request.label)
     this.lastActivity = Date.now()
     this.armWatchdog(request.watchdogMs)
-    this.send({ [MP_TAG]: true, kind: 'verify', files: request.verify?.files ?? [] } satisfies VerifyMessage)
+    if (request.verify) {
+      this.send({ [MP_TAG]: true, kind: 'verify', files: request.verify.files } satisfies VerifyMessage)
+    }
     this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
     const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
     clearTimeout(this.watchdog)

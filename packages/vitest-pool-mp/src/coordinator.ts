@@ -3,6 +3,7 @@ import type { ResolvedMpPoolOptions } from './options.js'
 import type { StoreAttacher } from './project-run.js'
 import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vitest-types.js'
 import { availableParallelism } from 'node:os'
+import { POOL_NAME } from './pool-name.js'
 import { ProjectRun } from './project-run.js'
 import { RunningBatches } from './running-batches.js'
 import { SlotPool } from './slot-pool.js'
@@ -10,8 +11,6 @@ import { StoreServer } from './store/store-server.js'
 
 const coordinators = new WeakMap<Vitest, RunCoordinator>()
 
-/** Names the pool a project runs on, for deciding which specs are ours. */
-export const POOL_NAME = 'mp'
 
 /**
  * One per Vitest instance. Learns each run's files from the sequencer (every spec, before Vitest

@@ -2,7 +2,8 @@ import type { ResolvedMpPoolOptions } from './options.js'
 import type { PoolOptions, PoolWorker, WorkerRequest } from './vitest-types.js'
 import { EventEmitter } from 'node:events'
 import { MpError } from './errors.js'
-import { POOL_NAME, RunCoordinator } from './coordinator.js'
+import { RunCoordinator } from './coordinator.js'
+import { POOL_NAME } from './pool-name.js'
 
 /**
  * What Vitest sees as one worker per test file. It runs nothing itself: it hands its files to

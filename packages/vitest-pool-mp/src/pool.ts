@@ -1,6 +1,6 @@
 import type { MpPoolOptions } from './options.js'
 import type { PoolRunnerInitializer } from './vitest-types.js'
-import { POOL_NAME } from './coordinator.js'
+import { POOL_NAME } from './pool-name.js'
 import { resolveOptions } from './options.js'
 import { MpPoolWorker } from './pool-worker.js'
 

@@ -25,7 +25,7 @@ import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { createMethodsRPC, generateFileHash } from 'vitest/node'
-import { POOL_NAME } from './coordinator.js'
+import { POOL_NAME } from './pool-name.js'
 import { chooseWholeFiles, matchesWholePlan, scanFiles } from './static-plan.js'
 
 /** How long workers may take to wind down after a cancel before they are killed. */

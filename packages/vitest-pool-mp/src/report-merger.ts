@@ -1,9 +1,9 @@
 import type { PlannedBatch } from './batches.js'
-import { reportFileNotRun } from './refused-file.js'
-import type { ProgressMessage } from './protocol.js'
 import type { Deferred } from './deferred.js'
-import { createDeferred } from './deferred.js'
+import type { ProgressMessage } from './protocol.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
+import { createDeferred } from './deferred.js'
+import { reportFileNotRun } from './refused-file.js'
 
 type Task = RunnerTestFile['tasks'][number] | RunnerTestFile
 type TaskEvent = RunnerTaskEventPack[1]

@@ -128,10 +128,7 @@ function wholePlan(
   ungrouped: 'free' | 'file',
 ): StaticFile['whole'] {
   const withTests = [...runnable].filter(([, n]) => n > 0)
-  if (withTests.length === 0) {
-    return undefined
-  }
-  if (withTests.length > 1) {
+  if (withTests.length !== 1) {
     return undefined
   }
   const [group, n] = withTests[0]!

@@ -19,16 +19,21 @@ afterEach(() => {
 })
 
 /** Runs the fixture with v8 coverage; returns the summary and, per source line, how often it ran. */
-async function cover(pool: 'forks' | 'mp', fixture = 'compat-coverage') {
+async function cover(pool: 'forks' | 'mp', isolation: 'process' | 'module' = 'process') {
+  const fixture = 'compat-coverage'
   const root = fixtureRoot(fixture)
   const reportsDirectory = mkdtempSync(join(tmpdir(), `mp-coverage-${pool}-`))
   dirs.push(reportsDirectory)
+  // The fixture's config reads MP_ISOLATION when Vitest loads it, in this process.
+  process.env.MP_ISOLATION = isolation
   const run = await runFixture(fixture, {
     config: {
       ...(pool === 'forks' && { pool: 'forks' }),
+      // Module isolation: one warm worker runs both free tests' batches, one after the other.
+      ...(isolation === 'module' && { maxWorkers: 1 }),
       coverage: { enabled: true, provider: 'v8', reporter: ['json-summary', 'json'], reportsDirectory, include: ['src/**'] },
     },
-  })
+  }).finally(() => delete process.env.MP_ISOLATION)
   expect(run.exitCode, run.stderr).toBe(0)
   const summary = JSON.parse(readFileSync(join(reportsDirectory, 'coverage-summary.json'), 'utf-8')) as Record<string, unknown>
   const detail = JSON.parse(readFileSync(join(reportsDirectory, 'coverage-final.json'), 'utf-8')) as Record<string, FileCoverage>
@@ -53,8 +58,8 @@ test('coverage v8: lines run in different workers of one file are all counted, a
 })
 
 test('coverage v8 with isolation: \'module\' (warm workers) counts the same', async () => {
-  const forks = await cover('forks', 'compat-coverage-module')
-  const mp = await cover('mp', 'compat-coverage-module')
+  const forks = await cover('forks', 'module')
+  const mp = await cover('mp', 'module')
   expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0 })
   expect(mp.functions).toEqual(forks.functions)
   expect(mp.summary).toEqual(forks.summary)

@@ -42,8 +42,20 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(byName['busy loop']!.status).toBe('failed')
     expect(byName['busy loop']!.message).toMatch(/This test hung: the worker \(pid \d+\) running group "Hang" \(free\) \[batch \d+\] made no progress for \d+\.\d s/)
 
+    // The same in a file run whole without a collect pass (its tree learnt from the worker itself).
+    expect(byName['whole first passes']!.status).toBe('passed')
+    expect(byName['whole second exits']!.status).toBe('failed')
+    expect(byName['whole second exits']!.message).toContain('group "WholeCrash" (serial)')
+    expect(byName['whole second exits']!.message).toContain('exited with code 5 while this test was running')
+    expect(byName['whole third never runs']!.status).toBe('failed')
+    expect(byName['whole third never runs']!.message).toContain('exited with code 5 before this test started')
+    // A file run whole whose worker dies while loading it fails, named, with the exit code.
+    const onLoad = run.json!.testResults.find(result => result.name.endsWith('exits-on-load.test.ts'))!
+    expect(onLoad.status).toBe('failed')
+    expect(onLoad.message).toMatch(/\[vitest-pool-mp\] The worker process \(pid \d+\) running an ungrouped test \(free\) \[batch \d+\] exited with code 4 while it loaded this file/)
+
     expect(byName.survivor!.status).toBe('passed')
-    expect(run.json!.numTotalTests).toBe(7)
+    expect(run.json!.numTotalTests).toBe(10)
     expect(run.exitCode).toBe(1)
     expect(run.pids.length).toBeGreaterThanOrEqual(5)
     expect(alive(run.pids)).toEqual([])
