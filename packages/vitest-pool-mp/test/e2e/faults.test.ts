@@ -19,6 +19,23 @@ function results(json: JsonTestResults | undefined): Record<string, { status: st
   return byName
 }
 
+type Results = ReturnType<typeof results>
+
+/**
+ * A serial batch whose second test exits the process: the test before keeps its result, the one
+ * that crashed names the group and exit code, the one after is reported with the reason, never missing.
+ */
+function expectSerialCrash(byName: Results, tests: [string, string, string], group: string, code: number): void {
+  const [before, crashed, after] = tests
+  expect(byName[before]!.status).toBe('passed')
+  expect(byName[crashed]!.status).toBe('failed')
+  expect(byName[crashed]!.message).toContain(`group "${group}" (serial)`)
+  expect(byName[crashed]!.message).toContain(`exited with code ${code} while this test was running`)
+  expect(byName[after]!.status).toBe('failed')
+  expect(byName[after]!.message).toContain('Not run: the worker process')
+  expect(byName[after]!.message).toContain(`exited with code ${code} before this test started`)
+}
+
 describe('a worker that dies or hangs never loses a result', () => {
   test('crashes and hangs fail the test they hit, name the cause, and the run goes on', async () => {
     const run = await runFixture('faults-crash')
@@ -29,26 +46,13 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(byName.aborts!.status).toBe('failed')
     expect(byName.aborts!.message).toContain('was killed by SIGABRT while this test was running')
 
-    // A serial batch: the test before the crash keeps its result, the one that crashed names
-    // the exit code, the one after is reported with the reason, never missing.
-    expect(byName['first passes']!.status).toBe('passed')
-    expect(byName['second exits']!.status).toBe('failed')
-    expect(byName['second exits']!.message).toContain('group "SerialCrash" (serial)')
-    expect(byName['second exits']!.message).toContain('exited with code 3 while this test was running')
-    expect(byName['third never runs']!.status).toBe('failed')
-    expect(byName['third never runs']!.message).toContain('Not run: the worker process')
-    expect(byName['third never runs']!.message).toContain('before this test started')
+    expectSerialCrash(byName, ['first passes', 'second exits', 'third never runs'], 'SerialCrash', 3)
 
     expect(byName['busy loop']!.status).toBe('failed')
     expect(byName['busy loop']!.message).toMatch(/This test hung: the worker \(pid \d+\) running group "Hang" \(free\) \[batch \d+\] made no progress for \d+\.\d s/)
 
     // The same in a file run whole without a collect pass (its tree learnt from the worker itself).
-    expect(byName['whole first passes']!.status).toBe('passed')
-    expect(byName['whole second exits']!.status).toBe('failed')
-    expect(byName['whole second exits']!.message).toContain('group "WholeCrash" (serial)')
-    expect(byName['whole second exits']!.message).toContain('exited with code 5 while this test was running')
-    expect(byName['whole third never runs']!.status).toBe('failed')
-    expect(byName['whole third never runs']!.message).toContain('exited with code 5 before this test started')
+    expectSerialCrash(byName, ['whole first passes', 'whole second exits', 'whole third never runs'], 'WholeCrash', 5)
     // A file run whole whose worker dies while loading it fails, named, with the exit code.
     const onLoad = run.json!.testResults.find(result => result.name.endsWith('exits-on-load.test.ts'))!
     expect(onLoad.status).toBe('failed')
