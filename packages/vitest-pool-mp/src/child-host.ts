@@ -63,6 +63,8 @@ export interface ChildRequest {
   watchdogMs: number | false
   /** Called as each test begins and ends, ahead of Vitest's throttled reports. */
   onProgress?: (progress: ProgressMessage) => void
+  /** No other worker of the run runs tests of these files (so none writes their snapshots). */
+  solo?: boolean
   /** Files whose collected tree main checks before their tests run, and how it answers. */
   verify?: {
     files: string[]

@@ -5,10 +5,14 @@ import { ChildHost } from './child-host.js'
 
 export interface ChildLauncherOptions {
   tinypool: Tinypool
-  /** The config batch workers start with: the user's own. */
+  /** The config batch workers start with: the user's own, with the pool's merging snapshot environment. */
   config: SerializedConfig
-  /** The config collectors start with: task locations on, so group errors can name lines. */
-  collectConfig: SerializedConfig
+  /**
+   * The user's own config, for a process no other process shares a test file with (a collector, or
+   * a batch that runs its files alone): Vitest's own snapshot environment is right there, and
+   * cheaper to start than ours.
+   */
+  soloConfig: SerializedConfig
   /** `'process'`: a fresh child for every request. `'module'`: one warm child per slot, reused. */
   isolation: 'process' | 'module'
   attachStore?: (child: ChildConnection) => () => void
@@ -41,8 +45,7 @@ export class ChildLauncher {
         tinypool: this.options.tinypool,
         label: request.label,
         poolId,
-        // A warm worker collects and runs batches alike: it needs the collect config.
-        config: reuse || request.method === 'collect' ? this.options.collectConfig : this.options.config,
+        config: this.configFor(request, reuse),
         environment,
         ...(this.options.attachStore && { attachStore: this.options.attachStore }),
         ...(this.options.output && { output: this.options.output }),
@@ -60,6 +63,14 @@ export class ChildLauncher {
       await this.retire(host)
     }
     return outcome
+  }
+
+  private configFor(request: ChildRequest, reuse: boolean): SerializedConfig {
+    // A warm worker collects and runs batches of any file alike.
+    const solo = !reuse && (request.method === 'collect' || request.solo === true)
+    const config = solo ? this.options.soloConfig : this.options.config
+    // Collected trees carry task locations, so that group errors can name lines.
+    return reuse || request.method === 'collect' ? { ...config, includeTaskLocation: true } : config
   }
 
   /** Tells every running worker to skip what it has not started. */

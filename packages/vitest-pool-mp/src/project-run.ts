@@ -1,7 +1,6 @@
 import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
 import type { WholeFilePlan } from './static-plan.js'
-import type { ProgressMessage } from './protocol.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
 import type { SlotPool } from './slot-pool.js'
@@ -77,14 +76,13 @@ export class ProjectRun {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
     this.durationCache = project.vitest.config.cache === false ? undefined : durationCachePath(project.vite.config.cacheDir)
     this.previousDurations = this.durationCache ? readDurations(this.durationCache) : new Map()
-    const config = {
-      ...project.serializedConfig,
-      snapshotEnvironment: project.serializedConfig.snapshotEnvironment ?? SNAPSHOT_ENVIRONMENT,
-    }
     this.launcher = new ChildLauncher({
       tinypool,
-      config,
-      collectConfig: { ...config, includeTaskLocation: true },
+      config: {
+        ...project.serializedConfig,
+        snapshotEnvironment: project.serializedConfig.snapshotEnvironment ?? SNAPSHOT_ENVIRONMENT,
+      },
+      soloConfig: project.serializedConfig,
       output: { stdout: project.vitest.logger.outputStream, stderr: project.vitest.logger.errorStream },
       isolation: options.isolation,
       ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),
@@ -182,6 +180,7 @@ export class ProjectRun {
         return
       }
       this.lastBatchId = Math.max(0, ...batches.map(batch => batch.id))
+      this.countBatchesPerFile(batches)
       this.merger = new ReportMerger(this.target, trees, batches, {
         verifyLate: (_batch, tree) => this.verifyLate(tree),
         fileTask: moduleId => this.fileTask(moduleId),
@@ -221,7 +220,7 @@ export class ProjectRun {
   private async collectOnly(): Promise<void> {
     for (const chunk of this.collectChunks()) {
       const collected = this.withSlot(async (poolId) => {
-        await this.runChild(this.collectLabel(chunk), poolId, chunk, undefined, this.target, this.watchdogFor([]), 'collect')
+        await this.runChild(poolId, chunk, undefined, { label: this.collectLabel(chunk), method: 'collect', rpc: this.target, watchdogMs: this.watchdogFor([]) })
       })
       chunk.forEach(moduleId => this.listed.set(moduleId, collected))
     }
@@ -280,7 +279,7 @@ export class ProjectRun {
       if (this.cancelled) {
         return
       }
-      await this.runChild(this.collectLabel(chunk), poolId, chunk, undefined, rpc, this.watchdogFor([]), 'collect')
+      await this.runChild(poolId, chunk, undefined, { label: this.collectLabel(chunk), method: 'collect', rpc, watchdogMs: this.watchdogFor([]) })
     })))
     return trees
   }
@@ -380,12 +379,23 @@ export class ProjectRun {
       batch.id += this.lastBatchId
     }
     this.lastBatchId += batches.length
+    this.batchesPerFile.delete(file.moduleId)
+    this.countBatchesPerFile(batches)
     this.merger!.addPlan(tree, batches)
     if (!this.scheduler!.add(batches)) {
       batches.forEach(batch => void this.merger!.batchEnded(batch, CANCELLED))
     }
     this.wake?.()
     return false
+  }
+
+  /** How many batches run tests of each file: a file with one needs no snapshot merging. */
+  private readonly batchesPerFile = new Map<string, number>()
+
+  private countBatchesPerFile(batches: readonly PlannedBatch[]): void {
+    for (const entry of batches.flatMap(batch => batch.files)) {
+      this.batchesPerFile.set(entry.moduleId, (this.batchesPerFile.get(entry.moduleId) ?? 0) + 1)
+    }
   }
 
   /** A bare report for a file no worker has collected, with the id Vitest gives it. */
@@ -485,17 +495,15 @@ export class ProjectRun {
             watchdogMs: this.watchdogFor(late.flatMap(moduleId => [...this.timeouts.get(moduleId)?.values() ?? []])),
           }),
         }
-    const outcome = await this.runChild(
+    const outcome = await this.runChild(poolId, batch.files.map(entry => entry.moduleId), batch.files, {
       label,
-      poolId,
-      batch.files.map(entry => entry.moduleId),
-      batch.files,
-      merger.methodsFor(batch),
-      this.watchdogFor(timeouts),
-      'run',
-      progress => merger.noteProgress(progress),
-      verify,
-    )
+      method: 'run',
+      rpc: merger.methodsFor(batch),
+      watchdogMs: this.watchdogFor(timeouts),
+      onProgress: progress => merger.noteProgress(progress),
+      ...(verify && { verify }),
+      solo: batch.files.every(entry => this.batchesPerFile.get(entry.moduleId) === 1),
+    })
     if (outcome.kind === 'finished' && outcome.error !== undefined) {
       this.target.onUnhandledError(outcome.error, 'Test Run Error')
     }
@@ -507,16 +515,12 @@ export class ProjectRun {
     return watchdogLimit([testTimeout, hookTimeout, ...timeouts], this.options.watchdogGrace)
   }
 
+  /** Runs one request in a child of the slot: `request` is all of it but the files' context. */
   private async runChild(
-    label: string,
     poolId: number,
     moduleIds: string[],
     entries: PlannedBatch['files'] | undefined,
-    rpc: RuntimeRPC,
-    watchdogMs: number | false,
-    method: 'run' | 'collect',
-    onProgress?: (progress: ProgressMessage) => void,
-    verify?: ChildRequest['verify'],
+    request: Omit<ChildRequest, 'context'>,
   ): Promise<ChildOutcome> {
     const files = moduleIds.map((moduleId) => {
       const prepared = this.files.get(moduleId)!
@@ -525,18 +529,13 @@ export class ProjectRun {
     })
     const environment = this.files.get(moduleIds[0]!)!.environment
     return this.launcher.run(poolId, environment, {
-      label,
-      method,
+      ...request,
       context: {
         files,
         providedContext: this.project.getProvidedContext(),
         workerId: this.nextWorkerId++,
         environment,
       },
-      rpc,
-      watchdogMs,
-      ...(onProgress && { onProgress }),
-      ...(verify && { verify }),
     })
   }
 
