@@ -99,7 +99,8 @@ function isLifecycleResponse(message: unknown): message is LifecycleResponse {
   return typeof message === 'object' && message !== null && (message as LifecycleResponse).__vitest_worker_response__ === true
 }
 
-type State = 'idle' | 'spawning' | 'starting' | 'ready' | 'running' | 'stopping' | 'stopped' | 'dead'
+// `booted`: a spare child whose process is up, waiting for a first request to start its Vitest worker.
+type State = 'idle' | 'spawning' | 'booted' | 'starting' | 'ready' | 'running' | 'stopping' | 'stopped' | 'dead'
 
 /**
  * Runs Vitest's worker protocol against one Tinypool child: ready → start → (run|collect →
@@ -127,6 +128,8 @@ export class ChildHost {
   private finished = createDeferred<unknown>()
   private stopped = createDeferred<unknown>()
   private readonly rpc
+  /** Whether a request wants the worker started (a spare boots without starting). */
+  private startWanted = false
 
   constructor(private readonly spec: ChildSpec) {
     // birpc looks functions up at call time: each request serves its own RuntimeRPC.
@@ -150,10 +153,31 @@ export class ChildHost {
     return this.spec.environment
   }
 
+  /** Boots the child's process ahead of any request, so a first request finds it up. */
+  prespawn(): void {
+    if (this.state === 'idle') {
+      this.spawn(this.spec.label)
+    }
+  }
+
+  /** Whether the child can still serve a first request (a spare that did not die while waiting). */
+  get isFresh(): boolean {
+    return this.state === 'idle' || this.state === 'spawning' || this.state === 'booted'
+  }
+
+  /** What a spare child starts as, given when a first request takes it. */
+  assign(spec: Pick<ChildSpec, 'label' | 'poolId' | 'config' | 'environment'>): void {
+    Object.assign(this.spec, spec)
+  }
+
   /** Runs one request, starting the child first if needed. Resolves once the worker is done with it, or died. */
   async request(request: ChildRequest): Promise<ChildOutcome> {
     if (this.state === 'idle') {
       this.spawn(request.label)
+    }
+    this.startWanted = true
+    if (this.state === 'booted') {
+      this.startWorker()
     }
     const startError = await Promise.race([this.started.promise, this.died.promise.then(() => DIED)])
     if (startError === DIED || this.state === 'dead') {
@@ -361,6 +385,15 @@ export class ChildHost {
     if (thread && this.spec.output) {
       redirectOutput(thread, this.spec.output)
     }
+    if (this.startWanted) {
+      this.startWorker()
+      return
+    }
+    this.state = 'booted'
+    clearTimeout(this.handshakeTimer)
+  }
+
+  private startWorker(): void {
     this.state = 'starting'
     this.armHandshake('start')
     this.send({

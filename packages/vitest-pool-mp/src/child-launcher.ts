@@ -1,5 +1,5 @@
 import type Tinypool from 'tinypool'
-import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
+import type { ChildConnection, ChildOutcome, ChildRequest, ChildSpec } from './child-host.js'
 import type { SerializedConfig, WorkerEnvironment } from './vitest-types.js'
 import { ChildHost } from './child-host.js'
 
@@ -29,8 +29,22 @@ export interface ChildLauncherOptions {
 export class ChildLauncher {
   private readonly active = new Set<ChildHost>()
   private readonly warm = new Map<number, ChildHost>()
+  /** Children booted before the run knew what they would run; first requests take them. */
+  private readonly spares: ChildHost[] = []
 
   constructor(private readonly options: ChildLauncherOptions) {}
+
+  /**
+   * Boots `count` children while the main process plans the run (reading sources, collecting),
+   * when a core is free anyway, so the first batches do not wait for a process to start.
+   */
+  prespawn(count: number, environment: WorkerEnvironment): void {
+    for (let i = 0; i < count; i++) {
+      const host = this.createHost({ label: 'a spare worker', poolId: 0, config: this.options.config, environment })
+      host.prespawn()
+      this.spares.push(host)
+    }
+  }
 
   async run(poolId: number, environment: WorkerEnvironment, request: ChildRequest): Promise<ChildOutcome> {
     const reuse = this.options.isolation === 'module'
@@ -41,16 +55,9 @@ export class ChildLauncher {
       host = undefined
     }
     if (!host) {
-      host = new ChildHost({
-        tinypool: this.options.tinypool,
-        label: request.label,
-        poolId,
-        config: this.configFor(request, reuse),
-        environment,
-        ...(this.options.attachStore && { attachStore: this.options.attachStore }),
-        ...(this.options.output && { output: this.options.output }),
-      })
-      this.active.add(host)
+      const spec = { label: request.label, poolId, config: this.configFor(request, reuse), environment }
+      host = this.takeSpare() ?? this.createHost(spec)
+      host.assign(spec)
       if (reuse) {
         this.warm.set(poolId, host)
       }
@@ -73,6 +80,27 @@ export class ChildLauncher {
     return reuse || request.method === 'collect' ? { ...config, includeTaskLocation: true } : config
   }
 
+  private createHost(spec: Pick<ChildSpec, 'label' | 'poolId' | 'config' | 'environment'>): ChildHost {
+    const host = new ChildHost({
+      ...spec,
+      tinypool: this.options.tinypool,
+      ...(this.options.attachStore && { attachStore: this.options.attachStore }),
+      ...(this.options.output && { output: this.options.output }),
+    })
+    this.active.add(host)
+    return host
+  }
+
+  private takeSpare(): ChildHost | undefined {
+    for (let spare = this.spares.shift(); spare; spare = this.spares.shift()) {
+      if (spare.isFresh) {
+        return spare
+      }
+      void this.retire(spare)
+    }
+    return undefined
+  }
+
   /** Tells every running worker to skip what it has not started. */
   cancel(reason: string): void {
     this.active.forEach(host => host.cancel(reason))
@@ -84,9 +112,9 @@ export class ChildLauncher {
 
   /** Stops the warm workers once the run needs them no more. */
   async close(): Promise<void> {
-    const warm = [...this.warm.values()]
+    const unused = [...this.warm.values(), ...this.spares.splice(0)]
     this.warm.clear()
-    await Promise.all(warm.map(host => this.retire(host)))
+    await Promise.all(unused.map(host => this.retire(host)))
   }
 
   private async retire(host: ChildHost): Promise<void> {

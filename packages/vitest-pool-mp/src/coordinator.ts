@@ -57,7 +57,10 @@ export class RunCoordinator {
         this.tinypools.set(project, tinypool)
       }
       const specs = this.announced ? this.specs.filter(spec => spec.project === project && spec.pool === POOL_NAME) : []
-      run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store)
+      // Mp projects of one run share the slots: each boots its share of them ahead.
+      const projects = new Set(this.specs.filter(spec => spec.pool === POOL_NAME).map(spec => spec.project)).size
+      const spares = Math.floor(slots.size / Math.max(projects, 1))
+      run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store, spares)
       this.runs.set(project, run)
     }
     return run

@@ -72,6 +72,8 @@ export class ProjectRun {
     private readonly running: RunningBatches,
     tinypool: Tinypool,
     store: StoreAttacher | undefined,
+    /** How many worker processes to boot while the run is planned (its share of the slots). */
+    spares = 0,
   ) {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
     this.durationCache = project.vitest.config.cache === false ? undefined : durationCachePath(project.vite.config.cacheDir)
@@ -88,6 +90,9 @@ export class ProjectRun {
       ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),
       onTeardownError: error => this.target.onUnhandledError(error, 'Teardown Error'),
     })
+    if (poolOptions.method === 'run') {
+      this.launcher.prespawn(Math.min(spares, specs.length), { name: project.config.environment || 'node', options: null } as WorkerEnvironment)
+    }
     this.finished = this.execute().catch((error: unknown) => {
       this.fatal = error instanceof MpError ? error : new MpError(`The run failed inside the pool: ${errorStack(error)}\nThis is a bug in vitest-pool-mp; please report it with this message.`, { cause: error })
     })

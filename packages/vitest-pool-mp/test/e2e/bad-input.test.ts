@@ -1,6 +1,6 @@
 import type { FixtureRun } from './utils'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { runFixture } from './utils'
+import { childWorkers, runFixture } from './utils'
 
 const VALID = 'isolated_serial, isolated_free, serial, free'
 
@@ -55,6 +55,8 @@ describe.each(cases)('$fixture', ({ fixture, names, places }) => {
   test('stops the run before any test starts, with a non-zero exit code', () => {
     expect(run.records).toEqual([])
     expect(run.exitCode).not.toBe(0)
+    // The workers booted while the run was planned are stopped with it.
+    expect(childWorkers()).toEqual([])
   })
 
   test('shows a [vitest-pool-mp] error naming the group, the strategies, the files and the valid choices', () => {

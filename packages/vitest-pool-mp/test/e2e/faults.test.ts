@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { alive, FIXTURES, readPids, readRecords, runFixture, waitFor } from './utils'
+import { alive, childWorkers, FIXTURES, readPids, readRecords, runFixture, waitFor } from './utils'
 
 const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
 
@@ -99,6 +99,8 @@ describe('cancellation stops every worker; no child outlives the run', () => {
         expect(run.exitCode).toBe(0)
         expect(run.pids.length).toBeGreaterThan(0)
         expect(await waitFor(() => alive(run.pids).length === 0, 10_000)).toBe(true)
+        // Also the workers booted ahead of the plan that ran nothing.
+        expect(await waitFor(() => childWorkers().length === 0, 10_000)).toBe(true)
         const vitest = run.vitest!
         const before = new Set(vitest.state.getFiles().map(file => file.result?.startTime))
         await vitest.rerunTestSpecifications(await vitest.globTestSpecifications())
@@ -107,6 +109,7 @@ describe('cancellation stops every worker; no child outlives the run', () => {
         const rerunPids = readPids(recordsDir, readRecords(recordsDir)).filter(pid => !run.pids.includes(pid))
         expect(rerunPids.length).toBeGreaterThan(0)
         expect(await waitFor(() => alive(rerunPids).length === 0, 10_000)).toBe(true)
+        expect(await waitFor(() => childWorkers().length === 0, 10_000)).toBe(true)
       }
       finally {
         await run.vitest?.close()

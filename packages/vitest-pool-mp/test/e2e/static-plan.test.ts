@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { runFixture } from './utils'
+import { childWorkers, runFixture } from './utils'
 
 // Files whose source shows that one worker runs them whole skip the collect pass; a file whose
 // collected tree turns out otherwise is replanned before any of its tests starts.
@@ -30,6 +30,8 @@ test('whole files load once; a wrong guess is replanned; a group named in anothe
   // e names d's group only as a string for a helper: both were collected and the group ran in one worker, in file order.
   expect(pidOf('d in Shared')).toBe(pidOf('e in Shared'))
   expect(byName.get('d in Shared')!.end).toBeLessThanOrEqual(byName.get('e in Shared')!.begin)
+  // Workers booted ahead of the plan all ran something or were stopped with the run.
+  expect(childWorkers()).toEqual([])
 })
 
 test('a group that code unseen in the source joins, when another file already planned it, fails that file with how to fix it', async () => {
@@ -44,6 +46,7 @@ test('a group that code unseen in the source joins, when another file already pl
   const literal = results.find(result => result.name.endsWith('g-literal.test.ts'))!
   expect(literal.status).toBe('passed')
   expect(run.stdout).toContain('f-hidden.test.ts')
+  expect(childWorkers()).toEqual([])
 })
 
 test('staticPlan: false collects every file first, so a group helper code shares between files runs as one batch', async () => {

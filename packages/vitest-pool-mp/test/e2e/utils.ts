@@ -118,6 +118,20 @@ export function alive(pids: readonly number[]): number[] {
   })
 }
 
+/** Live Tinypool worker processes whose parent is this process (Linux: read from /proc). */
+export function childWorkers(): number[] {
+  return readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8')
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf-8').includes('tinypool')
+    }
+    catch {
+      return false
+    }
+  })
+}
+
 /** Polls `check` until it returns true or `timeoutMs` passes; resolves with the last result. */
 export async function waitFor(check: () => boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
