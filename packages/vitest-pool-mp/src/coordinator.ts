@@ -57,9 +57,10 @@ export class RunCoordinator {
         this.tinypools.set(project, tinypool)
       }
       const specs = this.announced ? this.specs.filter(spec => spec.project === project && spec.pool === POOL_NAME) : []
-      // Mp projects of one run share the slots: each boots its share of them ahead.
+      // Mp projects of one run share the slots: each boots its share of them ahead, and no more
+      // processes than cores, which would only slow the main process's planning they overlap.
       const projects = new Set(this.specs.filter(spec => spec.pool === POOL_NAME).map(spec => spec.project)).size
-      const spares = Math.floor(slots.size / Math.max(projects, 1))
+      const spares = Math.min(Math.floor(slots.size / Math.max(projects, 1)), availableParallelism())
       run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store, spares)
       this.runs.set(project, run)
     }
