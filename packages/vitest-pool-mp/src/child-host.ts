@@ -144,9 +144,9 @@ export class ChildHost {
     })
   }
 
-  /** Whether the child can take another request. */
+  /** Whether the child can take another request, now or once it has started. */
   get isReusable(): boolean {
-    return this.state === 'ready'
+    return this.state === 'spawning' || this.state === 'booted' || this.state === 'starting' || this.state === 'ready'
   }
 
   get environment(): WorkerEnvironment {
@@ -172,19 +172,9 @@ export class ChildHost {
 
   /** Runs one request, starting the child first if needed. Resolves once the worker is done with it, or died. */
   async request(request: ChildRequest): Promise<ChildOutcome> {
-    if (this.state === 'idle') {
-      this.spawn(request.label)
-    }
-    this.startWanted = true
-    if (this.state === 'booted') {
-      this.startWorker()
-    }
-    const startError = await Promise.race([this.started.promise, this.died.promise.then(() => DIED)])
-    if (startError === DIED || this.state === 'dead') {
-      return this.deathOutcome()
-    }
-    if (startError !== undefined) {
-      return { kind: 'start-failed', pid: this.pid, error: startError }
+    const failed = await this.start(request.label)
+    if (failed) {
+      return failed
     }
     this.current = request
     this.finished = createDeferred()
@@ -205,6 +195,28 @@ export class ChildHost {
     }
     this.state = 'ready'
     return { kind: 'finished', pid: this.pid!, ...(result.error !== undefined && { error: result.error }) }
+  }
+
+  /**
+   * Boots the process if needed and starts Vitest's worker in it. Resolves once it can take a
+   * request, or with the outcome that says why it cannot.
+   */
+  async start(label: string = this.spec.label): Promise<ChildOutcome | undefined> {
+    if (this.state === 'idle') {
+      this.spawn(label)
+    }
+    this.startWanted = true
+    if (this.state === 'booted') {
+      this.startWorker()
+    }
+    const startError = await Promise.race([this.started.promise, this.died.promise.then(() => DIED)])
+    if (startError === DIED || this.state === 'dead') {
+      return this.deathOutcome()
+    }
+    if (startError !== undefined) {
+      return { kind: 'start-failed', pid: this.pid, error: startError }
+    }
+    return undefined
   }
 
   /** Stops the worker and waits for its process to end. Resolves with a teardown error, if any. */

@@ -48,21 +48,13 @@ export class ChildLauncher {
 
   async run(poolId: number, environment: WorkerEnvironment, request: ChildRequest): Promise<ChildOutcome> {
     const reuse = this.options.isolation === 'module'
-    let host = reuse ? this.warm.get(poolId) : undefined
-    if (host && (!host.isReusable || !sameEnvironment(host.environment, environment))) {
-      this.warm.delete(poolId)
-      await this.retire(host)
-      host = undefined
-    }
-    if (!host) {
-      const spec = { label: request.label, poolId, config: this.configFor(request, reuse), environment }
-      host = this.takeSpare() ?? this.createHost(spec)
-      host.assign(spec)
-      if (reuse) {
-        this.warm.set(poolId, host)
-      }
-    }
-    const outcome = await host.request(request)
+    const host = await this.hostFor(poolId, environment, request.label, this.configFor(request, reuse))
+    // A warm worker starts with the user's config; only what it collects carries task locations
+    // (Vitest takes a request's own config over the one it started with).
+    const withLocations = reuse && request.method === 'collect'
+      ? { ...request, context: { ...request.context, config: withTaskLocation(this.options.config) } }
+      : request
+    const outcome = await host.request(withLocations)
     if (!reuse || !host.isReusable) {
       if (this.warm.get(poolId) === host) {
         this.warm.delete(poolId)
@@ -72,12 +64,42 @@ export class ChildLauncher {
     return outcome
   }
 
-  private configFor(request: ChildRequest, reuse: boolean): SerializedConfig {
+  /**
+   * With module isolation: starts the slot's warm worker before its first request, and resolves
+   * once it is up (or could not start: the first request then learns why).
+   */
+  async startWarm(poolId: number, environment: WorkerEnvironment): Promise<void> {
+    if (this.options.isolation === 'module') {
+      const host = await this.hostFor(poolId, environment, 'a warm worker', this.options.config)
+      await host.start()
+    }
+  }
+
+  /** The slot's warm worker when it can serve `environment`, or a spare, or a new child. */
+  private async hostFor(poolId: number, environment: WorkerEnvironment, label: string, config: SerializedConfig): Promise<ChildHost> {
+    const reuse = this.options.isolation === 'module'
+    let host = reuse ? this.warm.get(poolId) : undefined
+    if (host && (!host.isReusable || !sameEnvironment(host.environment, environment))) {
+      this.warm.delete(poolId)
+      await this.retire(host)
+      host = undefined
+    }
+    if (!host) {
+      const spec = { label, poolId, config, environment }
+      host = this.takeSpare() ?? this.createHost(spec)
+      host.assign(spec)
+      if (reuse) {
+        this.warm.set(poolId, host)
+      }
+    }
+    return host
+  }
+
+  private configFor(request: Pick<ChildRequest, 'method' | 'solo'>, reuse: boolean): SerializedConfig {
     // A warm worker collects and runs batches of any file alike.
     const solo = !reuse && (request.method === 'collect' || request.solo === true)
     const config = solo ? this.options.soloConfig : this.options.config
-    // Collected trees carry task locations, so that group errors can name lines.
-    return reuse || request.method === 'collect' ? { ...config, includeTaskLocation: true } : config
+    return !reuse && request.method === 'collect' ? withTaskLocation(config) : config
   }
 
   private createHost(spec: Pick<ChildSpec, 'label' | 'poolId' | 'config' | 'environment'>): ChildHost {
@@ -124,6 +146,11 @@ export class ChildLauncher {
       this.options.onTeardownError(teardownError)
     }
   }
+}
+
+/** Collected trees carry task locations, so that group errors can name lines. */
+function withTaskLocation(config: SerializedConfig): SerializedConfig {
+  return { ...config, includeTaskLocation: true }
 }
 
 function sameEnvironment(a: WorkerEnvironment, b: WorkerEnvironment): boolean {

@@ -57,10 +57,12 @@ export class RunCoordinator {
         this.tinypools.set(project, tinypool)
       }
       const specs = this.announced ? this.specs.filter(spec => spec.project === project && spec.pool === POOL_NAME) : []
-      // Mp projects of one run share the slots: each boots its share of them ahead, and no more
-      // processes than cores, which would only slow the main process's planning they overlap.
+      // Mp projects of one run share the slots: each boots its share of them ahead. Fresh processes
+      // boot no more than cores, which would only slow the main process's planning they overlap;
+      // warm ones boot all, as every slot needs one for the whole run.
       const projects = new Set(this.specs.filter(spec => spec.pool === POOL_NAME).map(spec => spec.project)).size
-      const spares = Math.min(Math.floor(slots.size / Math.max(projects, 1)), availableParallelism())
+      const share = Math.floor(slots.size / Math.max(projects, 1))
+      const spares = options.isolation === 'module' ? share : Math.min(share, availableParallelism())
       run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store, spares)
       this.runs.set(project, run)
     }

@@ -280,11 +280,30 @@ export class ProjectRun {
       onAfterSuiteRun: () => undefined,
       onUnhandledError: () => undefined,
     } as RuntimeRPC
+    const collect = (poolId: number, chunk: string[]) =>
+      this.runChild(poolId, chunk, undefined, { label: this.collectLabel(chunk), method: 'collect', rpc, watchdogMs: this.watchdogFor([]) })
+    if (this.options.isolation === 'module') {
+      // Every slot's warm worker boots now anyway: each takes the next file as soon as it is up,
+      // so the run's first tests wait for no worker slower to boot than the others.
+      // A worker still booting when every file is taken leaves the collecting to the others.
+      const queue = this.collectChunks(moduleIds).flat()
+      const allTaken = createDeferred()
+      const collectors = Math.min(this.slots.size, queue.length)
+      await Promise.all(Array.from({ length: collectors }, () => this.withSlot(async (poolId) => {
+        await Promise.race([this.launcher.startWarm(poolId, this.files.get(queue[0] ?? moduleIds[0]!)!.environment), allTaken.promise])
+        for (let next = queue.shift(); next !== undefined && !this.cancelled; next = queue.shift()) {
+          if (queue.length === 0) {
+            allTaken.resolve()
+          }
+          await collect(poolId, [next])
+        }
+      })))
+      return trees
+    }
     await Promise.all(this.collectChunks(moduleIds).map(chunk => this.withSlot(async (poolId) => {
-      if (this.cancelled) {
-        return
+      if (!this.cancelled) {
+        await collect(poolId, chunk)
       }
-      await this.runChild(poolId, chunk, undefined, { label: this.collectLabel(chunk), method: 'collect', rpc, watchdogMs: this.watchdogFor([]) })
     })))
     return trees
   }

@@ -3,6 +3,7 @@
 import type { ChildTask, ChildTaskResult, ProgressMessage, ProgressReporter, ReadyMessage, VerdictRequestMessage, VerdictWaiter } from '../protocol.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { isMpMessage, MP_TAG, PROGRESS_KEY, VERDICT_KEY } from '../protocol.js'
+import { RepeatAnswers } from './repeat-answers.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
 type Listener = (message: unknown) => void
@@ -42,6 +43,7 @@ process.on('error', (error: NodeJS.ErrnoException) => {
 
 export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   const listeners = new Set<Listener>()
+  const repeatAnswers = new RepeatAnswers(answer => listeners.forEach(listener => listener(answer)))
   const onMessage = (message: unknown) => {
     if (typeof message === 'object' && message !== null && '__tinypool_worker_message__' in message) {
       return
@@ -59,13 +61,18 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       }
       return
     }
+    repeatAnswers.incoming(message)
     listeners.forEach(listener => listener(message))
   }
   process.on('message', onMessage)
 
   return new Promise<ChildTaskResult>((resolve) => {
     init({
-      post: message => processSend(message),
+      post: (message) => {
+        if (repeatAnswers.outgoing(message)) {
+          processSend(message)
+        }
+      },
       on: listener => listeners.add(listener),
       off: listener => listeners.delete(listener),
       teardown: () => {

@@ -44,12 +44,19 @@ function output(run: FixtureRun): string {
 
 const runs = new Map<string, FixtureRun>()
 
-describe.each(cases)('$fixture', ({ fixture, names, places }) => {
+const isolations = ['process', 'module'] as const
+const matrix = cases.flatMap(badCase => isolations.map(isolation => ({ ...badCase, isolation })))
+
+describe.each(matrix)('$fixture, isolation: $isolation', ({ fixture, names, places, isolation }) => {
   let run: FixtureRun
 
   beforeAll(async () => {
-    run = await runFixture(fixture)
-    runs.set(fixture, run)
+    // The fixture's config reads MP_ISOLATION when Vitest loads it, in this process.
+    process.env.MP_ISOLATION = isolation
+    run = await runFixture(fixture).finally(() => delete process.env.MP_ISOLATION)
+    if (isolation === 'process') {
+      runs.set(fixture, run)
+    }
   })
 
   test('stops the run before any test starts, with a non-zero exit code', () => {
