@@ -58,12 +58,19 @@ function configSource() {
 
 // The benchmark may point MP_BENCH_PACKAGE at another build of the pool (a local experiment)
 // and pass the plugin's options as JSON in MP_BENCH_OPTIONS.
-const { mpPlugin } = await import(process.env.MP_BENCH_PACKAGE || 'vitest-pool-mp')
+const pkg = process.env.MP_BENCH_PACKAGE
+const { mpPlugin } = await import(pkg || 'vitest-pool-mp')
 const options = process.env.MP_BENCH_OPTIONS ? JSON.parse(process.env.MP_BENCH_OPTIONS) : undefined
+
+// The test files import the pool's runtime from that same build, as a user's one copy would be:
+// a runtime from another copy would not be the plugin's own, and would run through Vite's module
+// runner instead of Node's import.
+const alias = pkg ? { 'vitest-pool-mp/runtime': new URL('./runtime/index.js', 'file://' + pkg).pathname } : {}
 
 // The pool and maxWorkers come from the command line: --pool=mp|forks|threads --maxWorkers=N
 export default defineConfig({
   plugins: [mpPlugin(options)],
+  resolve: { alias },
   cacheDir: '.vite-cache',
   test: { include: ['test/**/*.test.mjs'] },
 })
