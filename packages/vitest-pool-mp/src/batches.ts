@@ -13,6 +13,8 @@ export interface BatchFile {
    * batch's) when the worker collects it.
    */
   owned: string[] | 'all' | 'late'
+  /** The file was planned from its source: this batch's worker checks its tree before any test starts. */
+  verify?: boolean
 }
 
 /** The tests one fresh worker runs. */

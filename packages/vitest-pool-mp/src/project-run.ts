@@ -1,6 +1,6 @@
 import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
-import type { WholeFilePlan } from './static-plan.js'
+import type { PredictedFilePlan, WholeFilePlan } from './static-plan.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
 import type { SlotPool } from './slot-pool.js'
@@ -19,13 +19,14 @@ import { MpError } from './errors.js'
 import { readFileDocblock } from './file-environment.js'
 import { resolveGroups } from './groups.js'
 import { reportFileNotRun } from './refused-file.js'
+import { reportableTree } from './reportable-tree.js'
 import { ReportMerger } from './report-merger.js'
 import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { createMethodsRPC, generateFileHash } from 'vitest/node'
 import { POOL_NAME } from './pool-name.js'
-import { chooseWholeFiles, matchesWholePlan, scanFiles } from './static-plan.js'
+import { choosePredictedFiles, chooseWholeFiles, matchesPrediction, matchesWholePlan, predictedTree, scanFiles } from './static-plan.js'
 
 /** How long workers may take to wind down after a cancel before they are killed. */
 const CANCEL_KILL_TIMEOUT = 5_000
@@ -186,11 +187,20 @@ export class ProjectRun {
       }
       this.lastBatchId = Math.max(0, ...batches.map(batch => batch.id))
       this.countBatchesPerFile(batches)
-      this.merger = new ReportMerger(this.target, trees, batches, {
+      this.checkPredictions(batches)
+      const planned = new Map([...trees, ...this.predictedTrees as Map<string, unknown> as Map<string, RunnerTestFile>])
+      this.merger = new ReportMerger(this.target, planned, batches, {
         verifyLate: (_batch, tree) => this.verifyLate(tree),
+        predicted: new Set(this.predictedTrees.keys()),
+        onUncollected: moduleId => this.withdrawHeld(moduleId),
+        reportableTree: (moduleId) => {
+          const predicted = this.predictedTrees.get(moduleId)
+          return predicted && reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)
+        },
         fileTask: moduleId => this.fileTask(moduleId),
       })
       this.scheduler = new BatchScheduler(batches, this.slots.size)
+      this.scheduler.hold([...this.held.values()].flat().map(batch => batch.id))
       this.plannedSignal.resolve()
       await this.runBatches(this.scheduler, this.merger)
       if (this.durationCache) {
@@ -244,22 +254,62 @@ export class ProjectRun {
    */
   private async collectWhatTheSourceDoesNotTell(): Promise<Map<string, RunnerTestFile>> {
     const environments = new Map([...this.files].map(([moduleId, file]) => [moduleId, file.environment]))
-    let whole = this.options.staticPlan ? chooseWholeFiles(await scanFiles(this.project, environments, this.options.ungrouped)) : []
-    const isWhole = (moduleId: string) => whole.some(plan => plan.moduleId === moduleId)
-    const trees = await this.collectAll(this.specs.map(spec => spec.moduleId).filter(moduleId => !isWhole(moduleId)))
+    const scans = this.options.staticPlan ? await scanFiles(this.project, environments, this.options.ungrouped) : new Map()
+    let whole = chooseWholeFiles(scans)
+    let predicted = this.userFilters() ? [] : choosePredictedFiles(scans, whole)
+    const isStatic = (moduleId: string) => whole.some(plan => plan.moduleId === moduleId) || predicted.some(plan => plan.moduleId === moduleId)
+    const trees = await this.collectAll(this.specs.map(spec => spec.moduleId).filter(moduleId => !isStatic(moduleId)))
     for (;;) {
       const declared = new Set([...trees.values()].flatMap(tree => analyzeFile(tree as unknown as TreeFile).declarations.map(declaration => declaration.group)))
-      const demoted = whole.filter(plan => plan.group !== null && declared.has(plan.group))
-      if (demoted.length === 0) {
+      const demotedWhole = whole.filter(plan => plan.group !== null && declared.has(plan.group))
+      const demotedPredicted = predicted.filter(plan => groupsOf(plan).some(group => declared.has(group)))
+      if (demotedWhole.length === 0 && demotedPredicted.length === 0) {
         break
       }
-      whole = whole.filter(plan => !demoted.includes(plan))
-      for (const [moduleId, tree] of await this.collectAll(demoted.map(plan => plan.moduleId))) {
+      whole = whole.filter(plan => !demotedWhole.includes(plan))
+      predicted = predicted.filter(plan => !demotedPredicted.includes(plan))
+      for (const [moduleId, tree] of await this.collectAll([...demotedWhole, ...demotedPredicted].map(plan => plan.moduleId))) {
         trees.set(moduleId, tree)
       }
     }
     this.wholePlans = new Map(whole.map(plan => [plan.moduleId, plan]))
+    this.predictedTrees = new Map(predicted.map(plan => [plan.moduleId, predictedTree(this.fileTask(plan.moduleId) as unknown as TreeFile, plan.tasks)]))
     return trees
+  }
+
+  /**
+   * Files whose source shows their whole tree (static-plan.ts) are planned from that tree, like
+   * collected files, with no collect pass. Their first batch to run checks the tree its worker
+   * collected before any test starts; their other batches wait until it has.
+   */
+  private predictedTrees = new Map<string, TreeFile>()
+  /** The batches of each predicted file that wait for its first batch's check. */
+  private readonly held = new Map<string, PlannedBatch[]>()
+
+  /** A user's filter (by name, line, id or tag) decides which tests run: only a collect pass knows. */
+  private userFilters(): boolean {
+    const config = this.project.config as typeof this.project.config & { tagsFilter?: unknown[] }
+    return !!config.testNamePattern || config.sequence.shuffle === true || !!config.tagsFilter?.length
+      || this.specs.some(spec => spec.testIds?.length || spec.testLines?.length || spec.testNamePattern || spec.testTagsFilter)
+  }
+
+  /** A predicted file's first batch checks the tree; the others are held until it has. */
+  private checkPredictions(batches: readonly PlannedBatch[]): void {
+    for (const moduleId of this.predictedTrees.keys()) {
+      const [first, ...rest] = batches.filter(batch => batch.files.some(entry => entry.moduleId === moduleId))
+      first?.files.filter(entry => entry.moduleId === moduleId).forEach((entry) => {
+        entry.verify = true
+      })
+      this.held.set(moduleId, rest)
+    }
+  }
+
+  /** A predicted file's tree was not what its worker collected, or it never got collected. */
+  private withdrawHeld(moduleId: string): void {
+    const held = this.held.get(moduleId) ?? []
+    this.held.delete(moduleId)
+    this.scheduler!.withdraw(held.map(batch => batch.id))
+    this.merger!.forget(held)
   }
 
   private wholePlans = new Map<string, WholeFilePlan>()
@@ -332,11 +382,12 @@ export class ProjectRun {
         }
         continue
       }
-      if (!tree) {
+      const predicted = this.predictedTrees.get(spec.moduleId)
+      if (!tree && !predicted) {
         analyzed.push({ moduleId: spec.moduleId, collectFailed: true, tests: [], suiteIds: [] })
         continue
       }
-      const result = analyzeFile(tree as unknown as TreeFile)
+      const result = analyzeFile(predicted ?? tree as unknown as TreeFile)
       analyzed.push(result.file)
       declarations.push(...result.declarations)
     }
@@ -348,6 +399,7 @@ export class ProjectRun {
     if (errors.length) {
       const all = new Map(trees)
       this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
+      this.predictedTrees.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
       void this.refuseRun(all, errors)
       return undefined
     }
@@ -376,10 +428,70 @@ export class ProjectRun {
   private verifyLate(tree: RunnerTestFile): boolean {
     const { file, declarations } = analyzeFile(tree as unknown as TreeFile)
     this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
+    const predicted = this.predictedTrees.get(file.moduleId)
+    if (predicted) {
+      if (matchesPrediction(analyzeFile(predicted), { file, declarations })) {
+        this.scheduler!.release((this.held.get(file.moduleId) ?? []).map(batch => batch.id))
+        this.held.delete(file.moduleId)
+        this.wake?.()
+        return true
+      }
+      // This worker ran with its batch's filter, so its tree does not say which tests are
+      // skipped: the file is collected again, whole, and planned from that.
+      this.withdrawHeld(file.moduleId)
+      this.track(this.recollect(file.moduleId))
+      return false
+    }
     const plan = this.wholePlans.get(file.moduleId)
     if (!plan || matchesWholePlan(file, declarations, plan)) {
       return true
     }
+    this.replan(tree, file, declarations)
+    return false
+  }
+
+  private async recollect(moduleId: string): Promise<void> {
+    const reopened = this.merger!.keepOpen(moduleId)
+    try {
+      const tree = (await this.collectAll([moduleId])).get(moduleId)
+      if (this.cancelled) {
+        await this.merger!.refuseFile(this.fileTask(moduleId), [])
+        return
+      }
+      if (!tree) {
+        // Its collector died or hung: the file runs whole, where whatever went wrong is reported.
+        const batch = { id: ++this.lastBatchId, strategy: 'free', group: null, files: [{ moduleId, testIds: undefined, owned: 'all' }], runnable: [], suiteIds: [], hosts: [moduleId] } satisfies PlannedBatch
+        this.merger!.addPlan(this.fileTask(moduleId), [batch])
+        this.schedule([batch])
+        return
+      }
+      const { file, declarations } = analyzeFile(tree as unknown as TreeFile)
+      this.timeouts.set(moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
+      this.replan(tree, file, declarations)
+    }
+    finally {
+      reopened()
+    }
+  }
+
+  /** Work the run must wait for besides its batches (a file being collected again). */
+  private readonly tracked = new Set<Promise<void>>()
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => {
+      this.fatal ??= new MpError(`The run failed inside the pool: ${errorStack(error)}\nThis is a bug in vitest-pool-mp; please report it with this message.`, { cause: error })
+    }).finally(() => {
+      this.tracked.delete(tracked)
+      this.wake?.()
+    })
+    this.tracked.add(tracked)
+  }
+
+  /**
+   * Plans a file from the tree a worker collected, as if the collect pass had collected it, its
+   * batches joining the run; or refuses it when it declares, unseen, a group another file declares.
+   */
+  private replan(tree: RunnerTestFile, file: AnalyzedFile, declarations: GroupDeclaration[]): void {
     const { strategies, errors } = resolveGroups(declarations, moduleId => this.format(moduleId))
     for (const declaration of declarations) {
       const others = [...this.groupFiles.get(declaration.group) ?? []].filter(moduleId => moduleId !== file.moduleId)
@@ -396,7 +508,7 @@ export class ProjectRun {
     }
     if (errors.length) {
       void this.merger!.refuseFile(tree, errors)
-      return false
+      return
     }
     const batches = planBatches([file], strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
     for (const batch of batches) {
@@ -406,11 +518,14 @@ export class ProjectRun {
     this.batchesPerFile.delete(file.moduleId)
     this.countBatchesPerFile(batches)
     this.merger!.addPlan(tree, batches)
+    this.schedule(batches)
+  }
+
+  private schedule(batches: PlannedBatch[]): void {
     if (!this.scheduler!.add(batches)) {
       batches.forEach(batch => void this.merger!.batchEnded(batch, CANCELLED))
     }
     this.wake?.()
-    return false
   }
 
   /** How many batches run tests of each file: a file with one needs no snapshot merging. */
@@ -463,7 +578,7 @@ export class ProjectRun {
 
   private async runBatches(scheduler: BatchScheduler, merger: ReportMerger): Promise<void> {
     const running = new Set<Promise<void>>()
-    while (!this.cancelled && !scheduler.isDone) {
+    while (!this.cancelled && (!scheduler.isDone || this.tracked.size > 0)) {
       const slot = this.slots.tryTake()
       const batch = slot === undefined ? undefined : scheduler.next(this.running.others(this))
       if (slot !== undefined && batch) {
@@ -485,7 +600,7 @@ export class ProjectRun {
     for (const batch of scheduler.cancel()) {
       await merger.batchEnded(batch, CANCELLED)
     }
-    await Promise.all(running)
+    await Promise.all([...running, ...this.tracked])
   }
 
   /** Resolves when a batch ends anywhere in the run, a slot frees, or the run is cancelled. */
@@ -494,7 +609,7 @@ export class ProjectRun {
       const offSlots = this.slots.onRelease(done)
       const offBatches = this.running.onChange(done)
       this.wake = done
-      void Promise.race(running).finally(done)
+      void Promise.race([...running, ...this.tracked]).finally(done)
       function done() {
         offSlots()
         offBatches()
@@ -509,7 +624,7 @@ export class ProjectRun {
     const merger = this.merger!
     const label = describeBatch(batch)
     const timeouts = batch.files.flatMap(entry => batch.runnable.map(id => this.timeouts.get(entry.moduleId)?.get(id)))
-    const late = batch.files.filter(entry => entry.owned === 'late').map(entry => entry.moduleId)
+    const late = batch.files.filter(entry => entry.owned === 'late' || entry.verify).map(entry => entry.moduleId)
     const verify = late.length === 0
       ? undefined
       : {
@@ -576,6 +691,12 @@ export class ProjectRun {
   private format(file: string): string {
     return relative(this.project.config.root, file) || file
   }
+}
+
+/** The groups a predicted file declares. */
+function groupsOf(plan: PredictedFilePlan): string[] {
+  const walk = (tasks: PredictedFilePlan['tasks']): string[] => tasks.flatMap(task => [...task.group ? [task.group.name] : [], ...walk(task.tasks ?? [])])
+  return walk(plan.tasks)
 }
 
 function stripLocations(task: { location?: unknown, tasks?: unknown[] }): void {

@@ -45,6 +45,8 @@ interface LateBatch {
   moduleId: string
   /** `waiting` for the worker's collected tree; then `adopted` (it runs) or `abandoned` (replanned). */
   state: 'waiting' | 'adopted' | 'abandoned'
+  /** The file was planned from its predicted tree (the batch owns its share); else the batch runs it whole. */
+  predicted: boolean
   /** The file as the worker queued it, to report on if the worker dies before collecting it. */
   queued?: RunnerTestFile
   verdict: Deferred<boolean>
@@ -58,6 +60,12 @@ export interface ReportMergerOptions {
   verifyLate?: (batch: PlannedBatch, tree: RunnerTestFile) => boolean
   /** A bare file task, for a file whose worker died before it could report the file itself. */
   fileTask?: (moduleId: string) => RunnerTestFile
+  /** Files whose given tree was predicted from the source: none of it reaches Vitest until a worker confirms it. */
+  predicted?: ReadonlySet<string>
+  /** A predicted file's checking batch ended before its worker collected the file: the file failed. */
+  onUncollected?: (moduleId: string) => void
+  /** A predicted file's tree in the shape Vitest reports, for when the run is cancelled before any worker loads it. */
+  reportableTree?: (moduleId: string) => RunnerTestFile | undefined
 }
 
 const FINAL_TEST_EVENTS = new Set<TaskEvent>(['test-finished', 'test-cancel', 'test-failed-early'])
@@ -83,6 +91,9 @@ export class ReportMerger {
   private readonly wholeFileBatches = new Set<number>()
   private readonly progress = new Map<string, ProgressMessage>()
   private readonly late = new Map<number, LateBatch>()
+  /** Per predicted file: settles when its checking batch has confirmed the tree, or given up on it. */
+  private readonly settled = new Map<string, Deferred<void>>()
+  private readonly forgotten = new Set<number>()
   /** How long each test that ran took, by id, for the next run's plan. */
   readonly measured = new Map<string, number>()
 
@@ -95,6 +106,10 @@ export class ReportMerger {
     for (const [moduleId, tree] of trees) {
       this.files.set(moduleId, { tree, queuedSent: false, collectedSent: false, pendingBatches: new Set(), done: createDeferred() })
       this.indexTasks(tree, moduleId, 0)
+    }
+    for (const moduleId of options.predicted ?? []) {
+      this.files.get(moduleId)!.tree = undefined
+      this.settled.set(moduleId, createDeferred())
     }
     this.registerBatches(batches)
   }
@@ -128,7 +143,9 @@ export class ReportMerger {
       for (const entry of batch.files) {
         if (entry.owned === 'late') {
           this.files.set(entry.moduleId, { tree: undefined, queuedSent: false, collectedSent: false, pendingBatches: new Set(), done: createDeferred() })
-          this.late.set(batch.id, { moduleId: entry.moduleId, state: 'waiting', verdict: createDeferred() })
+        }
+        if (entry.owned === 'late' || entry.verify) {
+          this.late.set(batch.id, { moduleId: entry.moduleId, state: 'waiting', predicted: entry.owned !== 'late', verdict: createDeferred() })
         }
         this.files.get(entry.moduleId)?.pendingBatches.add(batch.id)
         if (entry.owned === 'all') {
@@ -143,6 +160,54 @@ export class ReportMerger {
         this.suites.get(suiteId)?.participants.add(batch.id)
       }
     }
+  }
+
+  /**
+   * Batches taken back before they started (their file is replanned, or failed to load): they
+   * report nothing and take part in no suite.
+   */
+  forget(batches: readonly PlannedBatch[]): void {
+    for (const batch of batches) {
+      this.forgotten.add(batch.id)
+      for (const entry of batch.files) {
+        this.files.get(entry.moduleId)?.pendingBatches.delete(batch.id)
+      }
+      for (const [id, owner] of this.testOwner) {
+        if (owner === batch.id) {
+          this.testOwner.delete(id)
+        }
+      }
+      this.suites.forEach(suite => suite.participants.delete(batch.id))
+    }
+  }
+
+  /** Keeps a file's report open while it is replanned; returns what closes it again. */
+  keepOpen(moduleId: string): () => void {
+    const file = this.files.get(moduleId)!
+    const marker = -1 - file.pendingBatches.size
+    file.pendingBatches.add(marker)
+    return () => {
+      file.pendingBatches.delete(marker)
+      if (file.pendingBatches.size === 0) {
+        file.done.resolve()
+      }
+    }
+  }
+
+  /**
+   * A predicted file matched what its worker collected: that tree is the file's report. The
+   * worker ran only its batch's tests, so Vitest marked the rest skipped; none of them is.
+   */
+  private confirm(tree: RunnerTestFile): void {
+    const runAll = (task: Task) => {
+      task.mode = 'run'
+      this.tasks.set(task.id, task)
+      if (task.type === 'suite') {
+        task.tasks.forEach(runAll)
+      }
+    }
+    runAll(tree)
+    this.files.get(tree.filepath)!.tree = tree
   }
 
   /** A late batch's file matched its plan: the batch owns every test and suite of the tree. */
@@ -190,8 +255,14 @@ export class ReportMerger {
         const go = this.options.verifyLate?.(batch, tree) ?? true
         late.state = go ? 'adopted' : 'abandoned'
         late.verdict.resolve(go)
+        this.settled.get(late.moduleId)?.resolve()
         if (go) {
-          this.adopt(batch, tree)
+          if (late.predicted) {
+            this.confirm(tree)
+          }
+          else {
+            this.adopt(batch, tree)
+          }
           await this.ensureCollected(late.moduleId)
         }
       }),
@@ -205,6 +276,10 @@ export class ReportMerger {
   private async closeUncollected(late: LateBatch, failure: BatchFailure | undefined): Promise<void> {
     late.state = 'abandoned'
     late.verdict.resolve(false)
+    if (late.predicted) {
+      this.options.onUncollected?.(late.moduleId)
+      this.settled.get(late.moduleId)?.resolve()
+    }
     const file = this.files.get(late.moduleId)!
     const tree = late.queued ?? this.options.fileTask?.(late.moduleId)
     if (!tree || file.collectedSent) {
@@ -274,11 +349,29 @@ export class ReportMerger {
     }
   }
 
-  /** Reports what the batch owned but did not report, and closes its share of each suite. */
-  batchEnded(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
+  /**
+   * Reports what the batch owned but did not report, and closes its share of each suite. A batch
+   * of a predicted file whose tree is not confirmed yet (it ended cancelled) waits until it is:
+   * only then can its tests be reported, or is it known that the file is reported otherwise.
+   */
+  async batchEnded(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
+    const checking = this.late.get(batch.id)?.moduleId
+    await Promise.all(batch.files.filter(entry => entry.moduleId !== checking).map(entry => this.settled.get(entry.moduleId)?.promise))
     return this.enqueue(async () => {
+      if (this.forgotten.has(batch.id)) {
+        return
+      }
       const late = this.late.get(batch.id)
-      if (late?.state === 'waiting') {
+      const asPredicted = late?.state === 'waiting' && late.predicted && failure?.state === 'skip' ? this.options.reportableTree?.(late.moduleId) : undefined
+      if (late && asPredicted) {
+        // Cancelled before a worker loaded the file: its tests are reported skipped, as predicted.
+        late.state = 'adopted'
+        late.verdict.resolve(false)
+        this.confirm(asPredicted)
+        this.settled.get(late.moduleId)?.resolve()
+        await this.closeBatch(batch, failure)
+      }
+      else if (late?.state === 'waiting') {
         await this.closeUncollected(late, failure)
       }
       else if (!this.wholeFileBatches.has(batch.id) && late?.state !== 'abandoned') {

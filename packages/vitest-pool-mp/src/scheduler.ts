@@ -18,6 +18,8 @@ import { isIsolated } from './strategy.js'
 export class BatchScheduler {
   private readonly pending: PlannedBatch[]
   private readonly running = new Map<number, PlannedBatch>()
+  /** Batches that may not start yet, whatever their place; later ones start past them. */
+  private readonly held = new Set<number>()
   private cancelled = false
 
   constructor(batches: readonly PlannedBatch[], private readonly limit: number) {
@@ -29,7 +31,7 @@ export class BatchScheduler {
     if (this.cancelled || this.running.size >= this.limit) {
       return undefined
     }
-    const head = this.pending[0]
+    const head = this.pending.find(batch => !this.held.has(batch.id))
     if (!head) {
       return undefined
     }
@@ -40,7 +42,7 @@ export class BatchScheduler {
     if (blocked) {
       return undefined
     }
-    this.pending.shift()
+    this.pending.splice(this.pending.indexOf(head), 1)
     this.running.set(head.id, head)
     return head
   }
@@ -51,6 +53,23 @@ export class BatchScheduler {
       this.pending.push(...batches)
     }
     return !this.cancelled
+  }
+
+  /** Keeps these batches from starting until `release`; they must not be isolated. */
+  hold(batchIds: readonly number[]): void {
+    batchIds.forEach(id => this.held.add(id))
+  }
+
+  release(batchIds: readonly number[]): void {
+    batchIds.forEach(id => this.held.delete(id))
+  }
+
+  /** Takes back batches that have not started; returns them. */
+  withdraw(batchIds: readonly number[]): PlannedBatch[] {
+    const withdrawn = this.pending.filter(batch => batchIds.includes(batch.id))
+    this.pending.splice(0, this.pending.length, ...this.pending.filter(batch => !batchIds.includes(batch.id)))
+    batchIds.forEach(id => this.held.delete(id))
+    return withdrawn
   }
 
   finish(batchId: number): void {

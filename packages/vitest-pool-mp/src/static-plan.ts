@@ -1,10 +1,11 @@
-import type { StaticFile } from './static-scan.js'
+import type { GroupMark } from './group-mark.js'
+import type { StaticFile, StaticTask } from './static-scan.js'
 import type { Strategy } from './strategy.js'
-import type { AnalyzedFile, GroupDeclaration } from './test-tree.js'
+import type { AnalyzedFile, GroupDeclaration, TreeFile, TreeTask } from './test-tree.js'
 import type { TestProject, WorkerEnvironment } from './vitest-types.js'
 import { parseAst } from 'vitest/node'
 import { scanFile } from './static-scan.js'
-import { isSerial } from './strategy.js'
+import { isIsolated, isSerial } from './strategy.js'
 
 /** A file that runs whole in one worker without being collected first. */
 export interface WholeFilePlan {
@@ -43,12 +44,82 @@ export function chooseWholeFiles(scans: ReadonlyMap<string, StaticFile | undefin
   const whole: WholeFilePlan[] = []
   for (const [moduleId, scan] of scans) {
     const group = scan?.whole?.group
-    if (!scan?.whole || (group != null && [...scans].some(([other, otherScan]) => other !== moduleId && otherScan?.strings.has(group)))) {
+    if (!scan?.whole || (group != null && namedElsewhere(scans, moduleId, group))) {
       continue
     }
     whole.push({ moduleId, ...scan.whole })
   }
   return whole
+}
+
+/** A file planned from the tree its source shows, in batches like a collected file's. */
+export interface PredictedFilePlan {
+  moduleId: string
+  tasks: StaticTask[]
+}
+
+/**
+ * The files, of those not running whole, whose source shows their whole tree (see scanFile), so
+ * they can be planned without a collect pass: at least one test, no isolated group (an isolated
+ * batch must not wait for a check), and no group another file names.
+ */
+export function choosePredictedFiles(scans: ReadonlyMap<string, StaticFile | undefined>, whole: readonly WholeFilePlan[]): PredictedFilePlan[] {
+  const predicted: PredictedFilePlan[] = []
+  for (const [moduleId, scan] of scans) {
+    if (!scan?.tree || whole.some(plan => plan.moduleId === moduleId) || !hasTest(scan.tree)
+      || [...scan.groups].some(([group, strategy]) => isIsolated(strategy) || namedElsewhere(scans, moduleId, group))) {
+      continue
+    }
+    predicted.push({ moduleId, tasks: scan.tree })
+  }
+  return predicted
+}
+
+function namedElsewhere(scans: ReadonlyMap<string, StaticFile | undefined>, moduleId: string, group: string): boolean {
+  return [...scans].some(([other, otherScan]) => other !== moduleId && otherScan?.strings.has(group))
+}
+
+function hasTest(tasks: readonly StaticTask[]): boolean {
+  return tasks.some(task => task.type === 'test' || hasTest(task.tasks ?? []))
+}
+
+/**
+ * The tree Vitest will collect for a predicted file: ids as Vitest numbers tasks (the file's id,
+ * then each task's index in its parent), group marks copied down as Vitest copies suite meta.
+ */
+export function predictedTree(file: TreeFile, tasks: readonly StaticTask[]): TreeFile {
+  let declarations = 0
+  const build = (task: StaticTask, id: string, inherited: GroupMark | undefined): TreeTask => {
+    const mark: GroupMark | undefined = task.group
+      ? { name: task.group.name, decl: `static:${++declarations}`, ...(task.group.strategy !== undefined && { strategy: task.group.strategy }) }
+      : inherited
+    return {
+      id,
+      name: task.name,
+      type: task.type,
+      mode: 'run',
+      meta: mark ? { mpGroup: mark } : {},
+      ...(task.type === 'suite' && { tasks: (task.tasks ?? []).map((child, index) => build(child, `${id}_${index}`, mark)) }),
+    }
+  }
+  return { ...file, tasks: tasks.map((task, index) => build(task, `${file.id}_${index}`, undefined)) }
+}
+
+/**
+ * Whether a collected file is the predicted one: the same tests, suites and group declarations.
+ * `collected` comes from a worker that ran only some tests: Vitest marks the rest skipped, so
+ * modes are not compared (a predicted file has no skipped task).
+ */
+export function matchesPrediction(
+  predicted: { file: AnalyzedFile, declarations: readonly GroupDeclaration[] },
+  collected: { file: AnalyzedFile, declarations: readonly GroupDeclaration[] },
+): boolean {
+  const tests = (file: AnalyzedFile) => JSON.stringify(file.tests.map(test => [test.id, test.fullName, test.group, test.ancestors]))
+  const declarations = (list: readonly GroupDeclaration[]) => JSON.stringify(list.map(declaration => [declaration.group, declaration.strategy, declaration.nestedIn?.group]))
+  return !collected.file.collectFailed
+    && tests(predicted.file) === tests(collected.file)
+    && JSON.stringify(predicted.file.suiteIds) === JSON.stringify(collected.file.suiteIds)
+    && declarations(predicted.declarations) === declarations(collected.declarations)
 }
 
 /**

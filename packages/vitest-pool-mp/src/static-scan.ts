@@ -12,6 +12,20 @@ export interface StaticFile {
   whole: { group: string | null, strategy: Strategy } | undefined
   /** Every string literal in the file: a group name passed to a helper shows up here. */
   strings: Set<string>
+  /**
+   * The file's whole task tree, when the source shows all of it: every test and suite a literal,
+   * unmodified call in the module's top level or straight in a literal suite's body.
+   */
+  tree: StaticTask[] | undefined
+}
+
+/** A test or suite as the source declares it. */
+export interface StaticTask {
+  type: 'test' | 'suite'
+  name: string
+  /** Set on a `describe.mpGroup` suite. */
+  group?: { name: string, strategy: Strategy | undefined }
+  tasks?: StaticTask[]
 }
 
 /** The part of an ESTree node the scan reads. */
@@ -46,6 +60,8 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
   const groups = new Map<string, Strategy>()
   const strings = new Set<string>()
   let declarations = 0
+  // Every call that can declare a test or a suite, wherever it is: the tree must hold them all.
+  let testCalls = 0
   let unreadable = false
   // Runnable tests by group (null: ungrouped); `Infinity` once a count cannot be known.
   const runnable = new Map<string | null, number>()
@@ -67,6 +83,9 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
     if (node.type === 'CallExpression') {
       const chain = calleeChain(node.callee as Node)
       const [name, ...modifiers] = chain ?? []
+      if (name !== undefined && (isTestName(name) || name === 'describe' || name === 'suite')) {
+        testCalls++
+      }
       if (name === 'describe' && modifiers[0] === 'mpGroup' && modifiers.length === 1) {
         declarations++
         const declared = readGroup(node.arguments as Node[])
@@ -119,7 +138,65 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
   if (unreadable || (code.match(/mpGroup/g)?.length ?? 0) !== declarations) {
     return undefined
   }
-  return { groups, whole: wholePlan(groups, runnable, ungrouped), strings }
+  const tree = readTree(ast)
+  return {
+    groups,
+    whole: wholePlan(groups, runnable, ungrouped),
+    strings,
+    tree: tree && countTasks(tree) === testCalls ? tree : undefined,
+  }
+}
+
+/**
+ * The tasks the module's top level declares, suites read into: only `test`/`it` and
+ * `describe`/`suite` calls without modifiers, and literal `describe.mpGroup` calls, each with a
+ * literal name and a function. `undefined` when any statement there declares tasks otherwise.
+ */
+function readTree(ast: Node): StaticTask[] | undefined {
+  const readBody = (statements: Node[]): StaticTask[] | undefined => {
+    const tasks: StaticTask[] = []
+    for (const statement of statements) {
+      const call = statement.type === 'ExpressionStatement' ? statement.expression as Node : undefined
+      if (call?.type !== 'CallExpression') {
+        continue
+      }
+      const chain = calleeChain(call.callee as Node)
+      const args = call.arguments as Node[]
+      const [name, ...modifiers] = chain ?? []
+      if (name === undefined || !(isTestName(name) || name === 'describe' || name === 'suite')) {
+        continue
+      }
+      const fn = args[args.length - 1]
+      const title = literal(args[0])
+      if (modifiers.length === 0 && (name === 'test' || name === 'it') && args.length === 2 && typeof title === 'string' && isFunction(fn)) {
+        tasks.push({ type: 'test', name: title })
+        continue
+      }
+      const group = name === 'describe' && modifiers.length === 1 && modifiers[0] === 'mpGroup' ? readGroup(args) : undefined
+      const isSuite = modifiers.length === 0 && (name === 'describe' || name === 'suite') && args.length === 2 && typeof title === 'string'
+      if ((group || isSuite) && isFunction(fn) && (fn.body as Node).type === 'BlockStatement') {
+        const children = readBody((fn.body as Node).body as Node[])
+        if (!children) {
+          return undefined
+        }
+        tasks.push(group
+          ? { type: 'suite', name: group.name, group: { name: group.name, strategy: group.given ? group.strategy : undefined }, tasks: children }
+          : { type: 'suite', name: title as string, tasks: children })
+        continue
+      }
+      return undefined
+    }
+    return tasks
+  }
+  return ast.type === 'Program' ? readBody(ast.body as Node[]) : undefined
+}
+
+function countTasks(tasks: readonly StaticTask[]): number {
+  return tasks.reduce((sum, task) => sum + 1 + countTasks(task.tasks ?? []), 0)
+}
+
+function isFunction(node: Node | undefined): node is Node {
+  return node?.type === 'ArrowFunctionExpression' || node?.type === 'FunctionExpression'
 }
 
 function wholePlan(

@@ -64,7 +64,8 @@ describe('filters and run options behave as on the forks pool', () => {
     }
     // Known difference: forks leaves the cancelled tests of its running file without a result
     // (JSON 'pending') and never reports the files it did not start; mp collected every file up
-    // front and reports each test it did not run as skipped ("Not run: the test run was cancelled.").
+    // front (or planned them from their source) and reports each test it did not run as skipped
+    // ("Not run: the test run was cancelled.").
     const mpStatuses = ran.mp.files.flatMap(file => file.tests.map(t => t.status))
     expect(mpStatuses).toContain('skipped')
     expect(mpStatuses.filter(status => !['failed', 'passed', 'skipped'].includes(status))).toEqual([])

@@ -1,37 +1,83 @@
-import { expect, test } from 'vitest'
+import type { FixtureRun } from './utils'
+import { beforeAll, describe, expect, test } from 'vitest'
 import { childWorkers, runFixture } from './utils'
 
-// Files whose source shows that one worker runs them whole skip the collect pass; a file whose
-// collected tree turns out otherwise is replanned before any of its tests starts.
-test('whole files load once; a wrong guess is replanned; a group named in another file is collected', async () => {
-  const run = await runFixture('static-plan')
-  expect(run.exitCode).toBe(0)
-  expect(run.json?.numPassedTests).toBe(9)
-  const byName = new Map(run.records.map(r => [r.name, r]))
-  const modules = (file: string) => run.records.filter(r => r.name === `module ${file}`)
-  const pidOf = (name: string) => byName.get(name)!.pid
+describe('the static-plan fixture, one run', () => {
+  let run: FixtureRun
+  beforeAll(async () => {
+    run = await runFixture('static-plan')
+  })
 
-  // A whole serial file and a single-test file: their module code ran once, in the process that ran their tests.
-  expect(modules('a-whole-serial')).toHaveLength(1)
-  expect(new Set(['whole 1', 'whole 2', 'whole 3', 'module a-whole-serial'].map(pidOf)).size).toBe(1)
-  expect(modules('b-whole-single')).toHaveLength(1)
-  expect(pidOf('single')).toBe(pidOf('module b-whole-single'))
+  // Files whose source shows that one worker runs them whole skip the collect pass; a file whose
+  // collected tree turns out otherwise is replanned before any of its tests starts.
+  test('whole files load once; a wrong guess is replanned; a group named in another file is collected', () => {
+    expect(run.exitCode).toBe(0)
+    expect(run.json?.numPassedTests).toBe(18)
+    const byName = new Map(run.records.map(r => [r.name, r]))
+    const modules = (file: string) => run.records.filter(r => r.name === `module ${file}`)
+    const pidOf = (name: string) => byName.get(name)!.pid
 
-  // The helper's tests were not in the source: the guessed worker ran none of them, and each
-  // free test then got a fresh process of its own.
-  const cPids = ['direct', 'c from helper 1', 'c from helper 2'].map(pidOf)
-  expect(new Set(cPids).size).toBe(3)
-  const cModules = modules('c-helper-tests')
-  expect(cModules).toHaveLength(4)
-  const abandoned = cModules.map(r => r.pid).filter(pid => !cPids.includes(pid))
-  expect(abandoned).toHaveLength(1)
-  expect(run.records.filter(r => r.pid === abandoned[0] && !r.name.startsWith('module '))).toEqual([])
+    // A whole serial file and a single-test file: their module code ran once, in the process that ran their tests.
+    expect(modules('a-whole-serial')).toHaveLength(1)
+    expect(new Set(['whole 1', 'whole 2', 'whole 3', 'module a-whole-serial'].map(pidOf)).size).toBe(1)
+    expect(modules('b-whole-single')).toHaveLength(1)
+    expect(pidOf('single')).toBe(pidOf('module b-whole-single'))
 
-  // e names d's group only as a string for a helper: both were collected and the group ran in one worker, in file order.
-  expect(pidOf('d in Shared')).toBe(pidOf('e in Shared'))
-  expect(byName.get('d in Shared')!.end).toBeLessThanOrEqual(byName.get('e in Shared')!.begin)
-  // Workers booted ahead of the plan all ran something or were stopped with the run.
-  expect(childWorkers()).toEqual([])
+    // The helper's tests were not in the source: the guessed worker ran none of them, and each
+    // free test then got a fresh process of its own.
+    const cPids = ['direct', 'c from helper 1', 'c from helper 2'].map(pidOf)
+    expect(new Set(cPids).size).toBe(3)
+    const cModules = modules('c-helper-tests')
+    expect(cModules).toHaveLength(4)
+    const abandoned = cModules.map(r => r.pid).filter(pid => !cPids.includes(pid))
+    expect(abandoned).toHaveLength(1)
+    expect(run.records.filter(r => r.pid === abandoned[0] && !r.name.startsWith('module '))).toEqual([])
+
+    // e names d's group only as a string for a helper: both were collected and the group ran in one worker, in file order.
+    expect(pidOf('d in Shared')).toBe(pidOf('e in Shared'))
+    expect(byName.get('d in Shared')!.end).toBeLessThanOrEqual(byName.get('e in Shared')!.begin)
+    // Workers booted ahead of the plan all ran something or were stopped with the run.
+    expect(childWorkers()).toEqual([])
+  })
+
+  // A file whose source shows its whole tree is planned from it like a collected file, with no
+  // collect pass; its first batch's worker checks the tree before any test starts.
+  test('a file planned from its whole tree loads once per batch, in the processes that ran its tests', () => {
+    expect(run.exitCode).toBe(0)
+    const byName = new Map(run.records.map(r => [r.name, r]))
+    const pidOf = (name: string) => byName.get(name)!.pid
+    const free = ['h free 1', 'h free 2', 'h free 3'].map(pidOf)
+    const serial = ['h serial 1', 'h serial 2'].map(pidOf)
+    expect(new Set([...free, serial[0]]).size).toBe(4)
+    expect(serial[1]).toBe(serial[0])
+    const modules = run.records.filter(r => r.name === 'module h-predicted').map(r => r.pid)
+    expect(modules.sort()).toEqual([...free, serial[0]].sort())
+    // Vitest reports the tree the workers collected, names and nesting as written.
+    const h = run.json!.testResults.find(result => result.name.endsWith('h-predicted.test.ts'))!
+    expect(h.assertionResults.map(result => [result.ancestorTitles, result.title, result.status])).toEqual([
+      [['h'], 'h free 1', 'passed'],
+      [['h'], 'h free 2', 'passed'],
+      [['h', 'HSerial'], 'h serial 1', 'passed'],
+      [['h', 'HSerial'], 'h serial 2', 'passed'],
+      [[], 'h free 3', 'passed'],
+    ])
+  })
+
+  test('a predicted tree that loading the file contradicts is collected again and planned from that, before any of its tests runs', () => {
+    expect(run.exitCode).toBe(0)
+    const byName = new Map(run.records.map(r => [r.name, r]))
+    const testPids = ['i direct 1', 'i direct 2', 'i from helper 1', 'i from helper 2'].map(name => byName.get(name)!.pid)
+    expect(new Set(testPids).size).toBe(4)
+    // The checking worker (ended before its test) and the collector loaded the file and ran no test.
+    const loaded = run.records.filter(r => r.name === 'module i-predicted-helper').map(r => r.pid)
+    const idle = loaded.filter(pid => !testPids.includes(pid))
+    expect(loaded).toHaveLength(6)
+    expect(idle).toHaveLength(2)
+    for (const pid of idle) {
+      expect(run.records.filter(r => r.pid === pid && !r.name.startsWith('module '))).toEqual([])
+    }
+    expect(run.json!.testResults.find(result => result.name.endsWith('i-predicted-helper.test.ts'))!.assertionResults).toHaveLength(4)
+  })
 })
 
 test('a group that code unseen in the source joins, when another file already planned it, fails that file with how to fix it', async () => {

@@ -92,6 +92,18 @@ describe('BatchScheduler', () => {
     expect(scheduler.cancel()).toEqual([])
   })
 
+  test('held batches wait, later ones start past them; released ones start, withdrawn ones never do', () => {
+    const scheduler = new BatchScheduler([1, 2, 3, 4, 5].map(id => batch(id, 'free')), 10)
+    scheduler.hold([2, 3, 4])
+    expect(startAll(scheduler)).toEqual([1, 5])
+    expect(scheduler.isDone).toBe(false)
+    scheduler.release([3])
+    expect(startAll(scheduler)).toEqual([3])
+    expect(scheduler.withdraw([2, 4]).map(b => b.id)).toEqual([2, 4])
+    ;[1, 3, 5].forEach(id => scheduler.finish(id))
+    expect(scheduler.isDone).toBe(true)
+  })
+
   test('isDone once nothing is pending and nothing runs', () => {
     const scheduler = new BatchScheduler([batch(1, 'free'), batch(2, 'free')], 1)
     expect(scheduler.isDone).toBe(false)

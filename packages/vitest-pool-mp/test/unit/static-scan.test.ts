@@ -1,8 +1,9 @@
-import type { StaticFile } from '../../src/static-scan'
+import type { StaticFile, StaticTask } from '../../src/static-scan'
 import { describe, expect, test } from 'vitest'
 import { parseAst } from 'vitest/node'
-import { chooseWholeFiles, matchesWholePlan } from '../../src/static-plan'
+import { choosePredictedFiles, chooseWholeFiles, matchesPrediction, matchesWholePlan, predictedTree } from '../../src/static-plan'
 import { scanFile } from '../../src/static-scan'
+import { analyzeFile } from '../../src/test-tree'
 
 const scan = (code: string, ungrouped: 'free' | 'file' = 'free') => scanFile(code, source => parseAst(source) as never, ungrouped)
 
@@ -57,9 +58,95 @@ describe('scanFile', () => {
   })
 })
 
+describe('scanFile: the whole tree', () => {
+  test('reads literal tests and suites, groups and nesting, in SSR form and plain, past other statements', () => {
+    // Vite's SSR output, as the transform writes it, keeps statements apart with semicolons.
+    const body = `const x = 1;
+beforeEach(() => {});
+describe('s', () => {
+  test('a', () => {});
+  describe.mpGroup('G', 'serial', () => { it('b', async () => {}) });
+});
+test('c', function () { test2() });`
+    const tree = [
+      { type: 'suite', name: 's', tasks: [
+        { type: 'test', name: 'a' },
+        { type: 'suite', name: 'G', group: { name: 'G', strategy: 'serial' }, tasks: [{ type: 'test', name: 'b' }] },
+      ] },
+      { type: 'test', name: 'c' },
+    ]
+    expect(scan(body)?.tree).toEqual(tree)
+    const inSsr = ssr(body.replaceAll('describe', '__vite_ssr_import_0__.describe').replaceAll(/\b(test|it)\(/g, '(0,__vite_ssr_import_0__.$1)('))
+    expect(scan(inSsr)?.tree).toEqual(tree)
+  })
+
+  test('no tree where tests are declared otherwise: modifiers, tables, options, computed names, loops, helpers', () => {
+    for (const code of [
+      `test.skip('a', () => {})`,
+      `test.each([1])('a %i', () => {})`,
+      `test('a', { timeout: 1 }, () => {})`,
+      `test(name, () => {})`,
+      `for (const n of [1, 2]) test('a' + n, () => {})`,
+      `function define() { test('a', () => {}) }\ndefine()`,
+      `describe('s', () => { if (x) test('a', () => {}) })`,
+      `describe('s', () => { testCases() })`,
+      `const myTest = test.extend({})\nmyTest('a', () => {})`,
+    ]) {
+      expect(scan(code)?.tree, code).toBeUndefined()
+    }
+  })
+})
+
+describe('predicted files', () => {
+  const tasksWith = (strategy: 'serial' | 'free'): StaticTask[] => [
+    { type: 'suite', name: 's', tasks: [{ type: 'test', name: 'a' }, { type: 'suite', name: 'G', group: { name: 'G', strategy }, tasks: [{ type: 'test', name: 'b' }] }] },
+    { type: 'test', name: 'c' },
+  ]
+  const tasks = tasksWith('serial')
+  const file = { id: 'F', name: 'a.test.ts', type: 'suite' as const, mode: 'run' as const, filepath: '/a.test.ts', tasks: [] }
+
+  test('numbers tasks as Vitest does and marks group members as Vitest copies suite meta', () => {
+    const { file: analyzed, declarations } = analyzeFile(predictedTree(file, tasks))
+    expect(analyzed.tests.map(t => [t.id, t.fullName, t.group, t.ancestors])).toEqual([
+      ['F_0_0', 's > a', null, ['F', 'F_0']],
+      ['F_0_1_0', 's > G > b', 'G', ['F', 'F_0', 'F_0_1']],
+      ['F_1', 'c', null, ['F']],
+    ])
+    expect(analyzed.suiteIds).toEqual(['F', 'F_0', 'F_0_1'])
+    expect(declarations.map(d => [d.group, d.strategy])).toEqual([['G', 'serial']])
+  })
+
+  test('a collected tree matches whatever its modes; another test, name or group does not', () => {
+    const predicted = analyzeFile(predictedTree(file, tasks))
+    const collected = predictedTree(file, tasks)
+    collected.tasks![1]!.mode = 'skip'
+    expect(matchesPrediction(predicted, analyzeFile(collected))).toBe(true)
+    const extra = predictedTree(file, [...tasks, { type: 'test', name: 'd' }])
+    expect(matchesPrediction(predicted, analyzeFile(extra))).toBe(false)
+    const renamed = predictedTree(file, [...tasks.slice(0, 1), { type: 'test', name: 'c2' }])
+    expect(matchesPrediction(predicted, analyzeFile(renamed))).toBe(false)
+    const regrouped = predictedTree(file, tasksWith('free'))
+    expect(matchesPrediction(predicted, analyzeFile(regrouped))).toBe(false)
+    expect(matchesPrediction(predicted, { ...analyzeFile(collected), file: { ...analyzeFile(collected).file, collectFailed: true } })).toBe(false)
+  })
+
+  test('chosen: files with a tree and a test, not whole, with no isolated group and none another file names', () => {
+    const scanned = (code: string) => scan(code)
+    const scans = new Map<string, StaticFile | undefined>([
+      ['/free', scanned(`test('a', () => {}); test('b', () => {})`)],
+      ['/whole', scanned(`test('a', () => {})`)],
+      ['/isolated', scanned(`describe.mpGroup('I', 'isolated_free', () => { test('a', () => {}); test('b', () => {}) })`)],
+      ['/shared', scanned(`describe.mpGroup('S', () => { test('a', () => {}); test('b', () => {}) })`)],
+      ['/names-shared', scanned(`helper('S')`)],
+      ['/empty', scanned(`const x = 1`)],
+    ])
+    expect(choosePredictedFiles(scans, chooseWholeFiles(scans)).map(plan => plan.moduleId)).toEqual(['/free'])
+  })
+})
+
 describe('chooseWholeFiles', () => {
   const file = (whole: StaticFile['whole'], strings: string[] = [], groups: [string, 'serial'][] = []): StaticFile =>
-    ({ whole, strings: new Set(strings), groups: new Map(groups) })
+    ({ whole, strings: new Set(strings), groups: new Map(groups), tree: undefined })
 
   test('a whole file whose group another file names is collected instead', () => {
     const scans = new Map<string, StaticFile | undefined>([
