@@ -18,6 +18,7 @@ import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
 import { readFileDocblock } from './file-environment.js'
 import { resolveGroups } from './groups.js'
+import { PredictedFiles } from './predicted-files.js'
 import { reportFileNotRun } from './refused-file.js'
 import { reportableTree } from './reportable-tree.js'
 import { ReportMerger } from './report-merger.js'
@@ -26,7 +27,7 @@ import { analyzeFile } from './test-tree.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { createMethodsRPC, generateFileHash } from 'vitest/node'
 import { POOL_NAME } from './pool-name.js'
-import { choosePredictedFiles, chooseWholeFiles, matchesPrediction, matchesWholePlan, predictedTree, scanFiles } from './static-plan.js'
+import { choosePredictedFiles, chooseWholeFiles, matchesWholePlan, predictedTree, scanFiles } from './static-plan.js'
 
 /** How long workers may take to wind down after a cancel before they are killed. */
 const CANCEL_KILL_TIMEOUT = 5_000
@@ -187,20 +188,20 @@ export class ProjectRun {
       }
       this.lastBatchId = Math.max(0, ...batches.map(batch => batch.id))
       this.countBatchesPerFile(batches)
-      this.checkPredictions(batches)
-      const planned = new Map([...trees, ...this.predictedTrees as Map<string, unknown> as Map<string, RunnerTestFile>])
+      const held = this.predicted.markChecks(batches)
+      const planned = new Map([...trees, ...this.predicted.trees as ReadonlyMap<string, unknown> as Map<string, RunnerTestFile>])
       this.merger = new ReportMerger(this.target, planned, batches, {
         verifyLate: (_batch, tree) => this.verifyLate(tree),
-        predicted: new Set(this.predictedTrees.keys()),
+        predicted: new Set(this.predicted.trees.keys()),
         onUncollected: moduleId => this.withdrawHeld(moduleId),
         reportableTree: (moduleId) => {
-          const predicted = this.predictedTrees.get(moduleId)
+          const predicted = this.predicted.trees.get(moduleId)
           return predicted && reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)
         },
         fileTask: moduleId => this.fileTask(moduleId),
       })
       this.scheduler = new BatchScheduler(batches, this.slots.size)
-      this.scheduler.hold([...this.held.values()].flat().map(batch => batch.id))
+      this.scheduler.hold(held)
       this.plannedSignal.resolve()
       await this.runBatches(this.scheduler, this.merger)
       if (this.durationCache) {
@@ -273,18 +274,12 @@ export class ProjectRun {
       }
     }
     this.wholePlans = new Map(whole.map(plan => [plan.moduleId, plan]))
-    this.predictedTrees = new Map(predicted.map(plan => [plan.moduleId, predictedTree(this.fileTask(plan.moduleId) as unknown as TreeFile, plan.tasks)]))
+    this.predicted = new PredictedFiles(new Map(predicted.map(plan => [plan.moduleId, predictedTree(this.fileTask(plan.moduleId) as unknown as TreeFile, plan.tasks)])))
     return trees
   }
 
-  /**
-   * Files whose source shows their whole tree (static-plan.ts) are planned from that tree, like
-   * collected files, with no collect pass. Their first batch to run checks the tree its worker
-   * collected before any test starts; their other batches wait until it has.
-   */
-  private predictedTrees = new Map<string, TreeFile>()
-  /** The batches of each predicted file that wait for its first batch's check. */
-  private readonly held = new Map<string, PlannedBatch[]>()
+  /** Files planned from the tree their source shows, with no collect pass. */
+  private predicted = new PredictedFiles(new Map())
 
   /** A user's filter (by name, line, id or tag) decides which tests run: only a collect pass knows. */
   private userFilters(): boolean {
@@ -293,21 +288,9 @@ export class ProjectRun {
       || this.specs.some(spec => spec.testIds?.length || spec.testLines?.length || spec.testNamePattern || spec.testTagsFilter)
   }
 
-  /** A predicted file's first batch checks the tree; the others are held until it has. */
-  private checkPredictions(batches: readonly PlannedBatch[]): void {
-    for (const moduleId of this.predictedTrees.keys()) {
-      const [first, ...rest] = batches.filter(batch => batch.files.some(entry => entry.moduleId === moduleId))
-      first?.files.filter(entry => entry.moduleId === moduleId).forEach((entry) => {
-        entry.verify = true
-      })
-      this.held.set(moduleId, rest)
-    }
-  }
-
   /** A predicted file's tree was not what its worker collected, or it never got collected. */
   private withdrawHeld(moduleId: string): void {
-    const held = this.held.get(moduleId) ?? []
-    this.held.delete(moduleId)
+    const held = this.predicted.release(moduleId)
     this.scheduler!.withdraw(held.map(batch => batch.id))
     this.merger!.forget(held)
   }
@@ -382,7 +365,7 @@ export class ProjectRun {
         }
         continue
       }
-      const predicted = this.predictedTrees.get(spec.moduleId)
+      const predicted = this.predicted.trees.get(spec.moduleId)
       if (!tree && !predicted) {
         analyzed.push({ moduleId: spec.moduleId, collectFailed: true, tests: [], suiteIds: [] })
         continue
@@ -399,7 +382,7 @@ export class ProjectRun {
     if (errors.length) {
       const all = new Map(trees)
       this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
-      this.predictedTrees.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
+      this.predicted.trees.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
       void this.refuseRun(all, errors)
       return undefined
     }
@@ -428,11 +411,9 @@ export class ProjectRun {
   private verifyLate(tree: RunnerTestFile): boolean {
     const { file, declarations } = analyzeFile(tree as unknown as TreeFile)
     this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
-    const predicted = this.predictedTrees.get(file.moduleId)
-    if (predicted) {
-      if (matchesPrediction(analyzeFile(predicted), { file, declarations })) {
-        this.scheduler!.release((this.held.get(file.moduleId) ?? []).map(batch => batch.id))
-        this.held.delete(file.moduleId)
+    if (this.predicted.has(file.moduleId)) {
+      if (this.predicted.matches({ file, declarations })) {
+        this.scheduler!.release(this.predicted.release(file.moduleId).map(batch => batch.id))
         this.wake?.()
         return true
       }
