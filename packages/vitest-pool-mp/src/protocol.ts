@@ -66,14 +66,25 @@ export interface VerdictMessage {
 
 export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictRequestMessage | VerdictMessage
 
-/** The global through which a child's setup file reports progress (any module copy finds it). */
-export const PROGRESS_KEY = Symbol.for('vitest-pool-mp.progress')
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 
-/** The global through which a child's setup file waits for main's verdict on a collected file. */
-export const VERDICT_KEY = Symbol.for('vitest-pool-mp.verdict')
 /** Resolves when the file's tests may run; `undefined` when the file needs no verdict. */
 export type VerdictWaiter = (filepath: string) => Promise<void> | undefined
+
+/**
+ * What an mp child offers the pool's setup file, through one global (any module copy finds it).
+ * runtime/setup.ts spells the key out rather than import this module: every module a setup file
+ * imports costs each worker a round trip to the main process.
+ */
+export const CHILD_SERVICES_KEY = Symbol.for('vitest-pool-mp.child-services')
+export interface ChildServices {
+  /** Reports a test's begin or end to the pool at once. */
+  progress: ProgressReporter
+  /** Waits for main's verdict on a collected file. */
+  verdict: VerdictWaiter
+  /** Gives Vitest's `describe` its `describe.mpGroup`. */
+  attachMpGroup: (describe: object) => void
+}
 
 export function isMpMessage(message: unknown): message is MpMessage {
   return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[MP_TAG] === true

@@ -1,8 +1,10 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
-import type { ChildTask, ChildTaskResult, ProgressMessage, ProgressReporter, ReadyMessage, VerdictRequestMessage, VerdictWaiter } from '../protocol.js'
+import type { ChildServices, ChildTask, ChildTaskResult, ProgressMessage, ReadyMessage, VerdictRequestMessage } from '../protocol.js'
+import type { MpDescribe } from '../runtime/groups.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
-import { isMpMessage, MP_TAG, PROGRESS_KEY, VERDICT_KEY } from '../protocol.js'
+import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
+import { attachMpGroup } from '../runtime/groups.js'
 import { RepeatAnswers } from './repeat-answers.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
@@ -15,20 +17,22 @@ if (!process.send) {
 const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
 installStoreChannel(message => processSend(message))
-;(globalThis as Record<symbol, ProgressReporter>)[PROGRESS_KEY] = progress =>
-  processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage)
 
 // Files planned from their source wait, once collected, for main to check their tree.
 let toVerify = new Set<string>()
 let onVerdict: (() => void) | undefined
-;(globalThis as Record<symbol, VerdictWaiter>)[VERDICT_KEY] = (filepath) => {
-  if (!toVerify.delete(filepath)) {
-    return undefined
-  }
-  return new Promise<void>((resolve) => {
-    onVerdict = resolve
-    processSend({ [MP_TAG]: true, kind: 'verdict-request', filepath } satisfies VerdictRequestMessage)
-  })
+;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
+  progress: progress => processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage),
+  verdict: (filepath) => {
+    if (!toVerify.delete(filepath)) {
+      return undefined
+    }
+    return new Promise<void>((resolve) => {
+      onVerdict = resolve
+      processSend({ [MP_TAG]: true, kind: 'verdict-request', filepath } satisfies VerdictRequestMessage)
+    })
+  },
+  attachMpGroup: describe => attachMpGroup(describe as MpDescribe),
 }
 
 // The main process is gone (killed, or closed without stopping us): nothing is left to report to.

@@ -1,7 +1,7 @@
 import type { GroupMark } from '../group-mark.js'
 import type { Strategy } from '../strategy.js'
-import { describe as vitestDescribe } from 'vitest'
-import '../group-mark.js'
+import type { describe as vitestDescribe } from 'vitest'
+import type {} from '../group-mark.js'
 
 type SuiteFactory = () => void | Promise<void>
 type VitestDescribe = typeof vitestDescribe

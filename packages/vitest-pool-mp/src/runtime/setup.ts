@@ -1,16 +1,24 @@
 // Added to `setupFiles` by mpPlugin(): makes `describe.mpGroup` work for files that import `describe`
 // from 'vitest', and, in an mp child, reports each test's begin and end to the pool at once, so a
 // worker that dies or hangs never takes a finished test's result, or the name of the running test, with it.
-import type { ProgressReporter, VerdictWaiter } from '../protocol.js'
+import type { ChildServices } from '../protocol.js'
 import { beforeAll, beforeEach, describe } from 'vitest'
-import { PROGRESS_KEY, VERDICT_KEY } from '../protocol.js'
-import { attachMpGroup } from './groups.js'
 
-attachMpGroup(describe)
+// protocol.ts CHILD_SERVICES_KEY, spelt out: at run time this file imports nothing but vitest (which
+// Vitest hands over without asking), since each import would cost every worker a round trip to the
+// main process. Outside an mp child (the file added to another pool's setupFiles) groups still work.
+const child = (globalThis as Record<symbol, ChildServices | undefined>)[Symbol.for('vitest-pool-mp.child-services')]
+if (child) {
+  child.attachMpGroup(describe)
+}
+else {
+  const { attachMpGroup } = await import('./groups.js')
+  attachMpGroup(describe)
+}
 
 // A file planned from its source alone runs only once main has checked what this worker collected
 // (see ProjectRun.verifyLate): registered first, this hook runs before the file's own hooks and tests.
-const verdict = (globalThis as Record<symbol, VerdictWaiter | undefined>)[VERDICT_KEY]
+const verdict = child?.verdict
 if (verdict) {
   // Vitest hands a hook its fixtures first (which it requires to be destructured), the suite second.
   // eslint-disable-next-line no-empty-pattern
@@ -20,7 +28,7 @@ if (verdict) {
   })
 }
 
-const progress = (globalThis as Record<symbol, ProgressReporter | undefined>)[PROGRESS_KEY]
+const progress = child?.progress
 if (progress) {
   beforeEach(({ task, onTestFinished }) => {
     progress({ testId: task.id, phase: 'begin' })
