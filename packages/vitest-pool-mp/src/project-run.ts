@@ -1,6 +1,6 @@
 import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
-import type { PredictedFilePlan, WholeFilePlan } from './static-plan.js'
+import type { WholeFilePlan } from './static-plan.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
 import type { SlotPool } from './slot-pool.js'
@@ -27,7 +27,7 @@ import { analyzeFile } from './test-tree.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { createMethodsRPC, generateFileHash } from 'vitest/node'
 import { POOL_NAME } from './pool-name.js'
-import { choosePredictedFiles, chooseWholeFiles, matchesWholePlan, predictedTree, scanFiles } from './static-plan.js'
+import { choosePredictedFiles, chooseWholeFiles, matchesWholePlan, predictedGroups, predictedTree, scanFiles } from './static-plan.js'
 
 /** How long workers may take to wind down after a cancel before they are killed. */
 const CANCEL_KILL_TIMEOUT = 5_000
@@ -96,7 +96,7 @@ export class ProjectRun {
       this.launcher.prespawn(Math.min(spares, specs.length), { name: project.config.environment || 'node', options: null } as WorkerEnvironment)
     }
     this.finished = this.execute().catch((error: unknown) => {
-      this.fatal = error instanceof MpError ? error : new MpError(`The run failed inside the pool: ${errorStack(error)}\nThis is a bug in vitest-pool-mp; please report it with this message.`, { cause: error })
+      this.fatal = insideError(error)
     })
   }
 
@@ -263,7 +263,7 @@ export class ProjectRun {
     for (;;) {
       const declared = new Set([...trees.values()].flatMap(tree => analyzeFile(tree as unknown as TreeFile).declarations.map(declaration => declaration.group)))
       const demotedWhole = whole.filter(plan => plan.group !== null && declared.has(plan.group))
-      const demotedPredicted = predicted.filter(plan => groupsOf(plan).some(group => declared.has(group)))
+      const demotedPredicted = predicted.filter(plan => predictedGroups(plan.tasks).some(group => declared.has(group)))
       if (demotedWhole.length === 0 && demotedPredicted.length === 0) {
         break
       }
@@ -409,8 +409,7 @@ export class ProjectRun {
    * planned from the tree, as if the collect pass had collected it, with its batches joining the run.
    */
   private verifyLate(tree: RunnerTestFile): boolean {
-    const { file, declarations } = analyzeFile(tree as unknown as TreeFile)
-    this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
+    const { file, declarations } = this.analyzeCollected(tree)
     if (this.predicted.has(file.moduleId)) {
       if (this.predicted.matches({ file, declarations })) {
         this.scheduler!.release(this.predicted.release(file.moduleId).map(batch => batch.id))
@@ -434,20 +433,14 @@ export class ProjectRun {
   private async recollect(moduleId: string): Promise<void> {
     const reopened = this.merger!.keepOpen(moduleId)
     try {
-      const tree = (await this.collectAll([moduleId])).get(moduleId)
+      // A collector that died or hung leaves a bare file with no test: planned, it runs whole, where
+      // whatever went wrong is reported.
+      const tree = (await this.collectAll([moduleId])).get(moduleId) ?? this.fileTask(moduleId)
       if (this.cancelled) {
         await this.merger!.refuseFile(this.fileTask(moduleId), [])
         return
       }
-      if (!tree) {
-        // Its collector died or hung: the file runs whole, where whatever went wrong is reported.
-        const batch = { id: ++this.lastBatchId, strategy: 'free', group: null, files: [{ moduleId, testIds: undefined, owned: 'all' }], runnable: [], suiteIds: [], hosts: [moduleId] } satisfies PlannedBatch
-        this.merger!.addPlan(this.fileTask(moduleId), [batch])
-        this.schedule([batch])
-        return
-      }
-      const { file, declarations } = analyzeFile(tree as unknown as TreeFile)
-      this.timeouts.set(moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
+      const { file, declarations } = this.analyzeCollected(tree)
       this.replan(tree, file, declarations)
     }
     finally {
@@ -455,12 +448,19 @@ export class ProjectRun {
     }
   }
 
+  /** A tree a worker collected, analyzed; its tests' timeouts are the watchdog's from now on. */
+  private analyzeCollected(tree: RunnerTestFile): ReturnType<typeof analyzeFile> {
+    const analyzed = analyzeFile(tree as unknown as TreeFile)
+    this.timeouts.set(analyzed.file.moduleId, new Map(analyzed.file.tests.map(test => [test.id, test.timeout])))
+    return analyzed
+  }
+
   /** Work the run must wait for besides its batches (a file being collected again). */
   private readonly tracked = new Set<Promise<void>>()
 
   private track(work: Promise<void>): void {
     const tracked = work.catch((error: unknown) => {
-      this.fatal ??= new MpError(`The run failed inside the pool: ${errorStack(error)}\nThis is a bug in vitest-pool-mp; please report it with this message.`, { cause: error })
+      this.fatal ??= insideError(error)
     }).finally(() => {
       this.tracked.delete(tracked)
       this.wake?.()
@@ -674,17 +674,16 @@ export class ProjectRun {
   }
 }
 
-/** The groups a predicted file declares. */
-function groupsOf(plan: PredictedFilePlan): string[] {
-  const walk = (tasks: PredictedFilePlan['tasks']): string[] => tasks.flatMap(task => [...task.group ? [task.group.name] : [], ...walk(task.tasks ?? [])])
-  return walk(plan.tasks)
-}
-
 function stripLocations(task: { location?: unknown, tasks?: unknown[] }): void {
   delete task.location
   for (const child of (task.tasks ?? []) as { location?: unknown, tasks?: unknown[] }[]) {
     stripLocations(child)
   }
+}
+
+/** A failure of the pool's own code, for the user to report. */
+function insideError(error: unknown): MpError {
+  return error instanceof MpError ? error : new MpError(`The run failed inside the pool: ${errorStack(error)}\nThis is a bug in vitest-pool-mp; please report it with this message.`, { cause: error })
 }
 
 function errorStack(error: unknown): string {

@@ -253,9 +253,7 @@ export class ReportMerger {
           return
         }
         const go = this.options.verifyLate?.(batch, tree) ?? true
-        late.state = go ? 'adopted' : 'abandoned'
-        late.verdict.resolve(go)
-        this.settled.get(late.moduleId)?.resolve()
+        this.decide(late, go ? 'adopted' : 'abandoned', go)
         if (go) {
           if (late.predicted) {
             this.confirm(tree)
@@ -272,14 +270,22 @@ export class ReportMerger {
     } as RuntimeRPC
   }
 
+  /**
+   * A late batch leaves `waiting`: its worker learns whether it may run its tests, and the other
+   * batches of a predicted file, waiting to report, learn that the file's fate is known.
+   */
+  private decide(late: LateBatch, state: 'adopted' | 'abandoned', go: boolean): void {
+    late.state = state
+    late.verdict.resolve(go)
+    this.settled.get(late.moduleId)?.resolve()
+  }
+
   /** A late batch whose worker ended before it collected the file: the file fails (or is skipped). */
   private async closeUncollected(late: LateBatch, failure: BatchFailure | undefined): Promise<void> {
-    late.state = 'abandoned'
-    late.verdict.resolve(false)
     if (late.predicted) {
       this.options.onUncollected?.(late.moduleId)
-      this.settled.get(late.moduleId)?.resolve()
     }
+    this.decide(late, 'abandoned', false)
     const file = this.files.get(late.moduleId)!
     const tree = late.queued ?? this.options.fileTask?.(late.moduleId)
     if (!tree || file.collectedSent) {
@@ -365,10 +371,8 @@ export class ReportMerger {
       const asPredicted = late?.state === 'waiting' && late.predicted && failure?.state === 'skip' ? this.options.reportableTree?.(late.moduleId) : undefined
       if (late && asPredicted) {
         // Cancelled before a worker loaded the file: its tests are reported skipped, as predicted.
-        late.state = 'adopted'
-        late.verdict.resolve(false)
         this.confirm(asPredicted)
-        this.settled.get(late.moduleId)?.resolve()
+        this.decide(late, 'adopted', false)
         await this.closeBatch(batch, failure)
       }
       else if (late?.state === 'waiting') {

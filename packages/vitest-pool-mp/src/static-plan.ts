@@ -83,6 +83,11 @@ function hasTest(tasks: readonly StaticTask[]): boolean {
   return tasks.some(task => task.type === 'test' || hasTest(task.tasks ?? []))
 }
 
+/** The groups a predicted file declares. */
+export function predictedGroups(tasks: readonly StaticTask[]): string[] {
+  return tasks.flatMap(task => [...task.group ? [task.group.name] : [], ...predictedGroups(task.tasks ?? [])])
+}
+
 /**
  * The tree Vitest will collect for a predicted file: ids as Vitest numbers tasks (the file's id,
  * then each task's index in its parent), group marks copied down as Vitest copies suite meta.

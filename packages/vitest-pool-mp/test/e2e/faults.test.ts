@@ -57,11 +57,12 @@ describe('a worker that dies or hangs never loses a result', () => {
     const onLoad = run.json!.testResults.find(result => result.name.endsWith('exits-on-load.test.ts'))!
     expect(onLoad.status).toBe('failed')
     expect(onLoad.message).toMatch(/\[vitest-pool-mp\] The worker process \(pid \d+\) running an ungrouped test \(free\) \[batch \d+\] exited with code 4 while it loaded this file/)
-    // The same for a file planned from its tree: the batch that would check the tree dies, and the
-    // file fails as a whole, as Vitest reports a file that cannot load.
+    // The same for a file planned from its tree: the batch that would check the tree dies, the file
+    // fails as a whole, as Vitest reports a file that cannot load, and its other batch never starts.
     const predicted = run.json!.testResults.find(result => result.name.endsWith('exits-on-load-predicted.test.ts'))!
     expect(predicted.status).toBe('failed')
     expect(predicted.message).toMatch(/\[vitest-pool-mp\] The worker process \(pid \d+\) running an ungrouped test \(free\) \[batch \d+\] exited with code 5 while it loaded this file/)
+    expect(run.records.filter(r => r.name === 'module exits-on-load-predicted')).toHaveLength(1)
 
     expect(byName.survivor!.status).toBe('passed')
     expect(run.json!.numTotalTests).toBe(10)
