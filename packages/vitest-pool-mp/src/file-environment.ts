@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-
 /** The test environment a file asks for and the module tags it declares. */
 export interface FileDocblock {
   environment: { name: string, options: Record<string, unknown> | null }
@@ -11,12 +9,11 @@ const ENVIRONMENT_OPTIONS = /@(?:vitest|jest)-environment-options\s+(.+)/
 const MODULE_TAG = /(?:\/\/|\*)\s*@module-tag\s+([\w\-/]+)\b/g
 
 /**
- * Reads a test file's `@vitest-environment` docblock and `@module-tag` comments, as Vitest does
- * before it starts a worker. We need them for every file of a run up front, before Vitest hands
- * the file to the pool, so that a group spanning files can start without waiting.
+ * A test file's `@vitest-environment` docblock and `@module-tag` comments, read as Vitest reads
+ * them before it starts a worker. We need them for every file of a run up front, before Vitest
+ * hands the file to the pool, so that a group spanning files can start without waiting.
  */
-export async function readFileDocblock(filepath: string, defaultEnvironment: string): Promise<FileDocblock> {
-  const code = await readFile(filepath, 'utf-8').catch(() => '')
+export function parseFileDocblock(code: string, defaultEnvironment: string): FileDocblock {
   const name = code.match(ENVIRONMENT)?.[1] ?? defaultEnvironment
   const rawOptions = code.match(ENVIRONMENT_OPTIONS)?.[1]?.replace(/\*\/\s*$/, '')
   const parsed = rawOptions ? JSON.parse(rawOptions) as Record<string, unknown> : null

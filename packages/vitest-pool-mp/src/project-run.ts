@@ -6,6 +6,7 @@ import type { RunningBatches } from './running-batches.js'
 import type { SlotPool } from './slot-pool.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
 import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
+import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Tinypool from 'tinypool'
@@ -16,12 +17,13 @@ import { batchFailure, CANCELLED } from './batch-failure.js'
 import { ChildLauncher } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
-import { readFileDocblock } from './file-environment.js'
+import { parseFileDocblock } from './file-environment.js'
 import { resolveGroups } from './groups.js'
 import { PredictedFiles } from './predicted-files.js'
 import { reportFileNotRun } from './refused-file.js'
 import { reportableTree } from './reportable-tree.js'
 import { ReportMerger } from './report-merger.js'
+import { hashSource, ScanCache, scanCachePath } from './scan-cache.js'
 import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
 import { watchdogLimit } from './watchdog-limit.js'
@@ -39,6 +41,8 @@ const SNAPSHOT_ENVIRONMENT = fileURLToPath(new URL('./runtime/snapshot-environme
 interface PreparedFile {
   spec: FileSpecification
   environment: WorkerEnvironment
+  /** The hash of the file's source; `undefined` when it could not be read. */
+  sourceHash: string | undefined
 }
 
 /** What the store needs from a run: a way to attach each child's connection. */
@@ -217,9 +221,11 @@ export class ProjectRun {
   private async prepareFiles(): Promise<void> {
     const defaultEnvironment = this.project.config.environment || 'node'
     await Promise.all(this.specs.map(async (spec) => {
-      const docblock = await readFileDocblock(spec.moduleId, defaultEnvironment)
+      const code = await readFile(spec.moduleId, 'utf-8').catch(() => undefined)
+      const docblock = parseFileDocblock(code ?? '', defaultEnvironment)
       this.files.set(spec.moduleId, {
         environment: docblock.environment as WorkerEnvironment,
+        sourceHash: code === undefined ? undefined : hashSource(code),
         spec: {
           filepath: spec.moduleId,
           fileTags: docblock.tags,
@@ -230,6 +236,12 @@ export class ProjectRun {
         } as FileSpecification,
       })
     }))
+  }
+
+  private scanCache(): ScanCache {
+    const { vitest, vite } = this.project
+    const salt = ScanCache.salt([vitest.version, ...vite.config.plugins.map(plugin => plugin.name)])
+    return new ScanCache(vitest.config.cache === false ? undefined : scanCachePath(vite.config.cacheDir), salt)
   }
 
   /** `vitest list`: the files collected as for a run, reported straight to Vitest. */
@@ -254,8 +266,7 @@ export class ProjectRun {
    * not read; that whole file is then collected too, so the group is planned from every tree.
    */
   private async collectWhatTheSourceDoesNotTell(): Promise<Map<string, RunnerTestFile>> {
-    const environments = new Map([...this.files].map(([moduleId, file]) => [moduleId, file.environment]))
-    const scans = this.options.staticPlan ? await scanFiles(this.project, environments, this.options.ungrouped) : new Map()
+    const scans = this.options.staticPlan ? await scanFiles(this.project, this.files, this.options.ungrouped, this.scanCache()) : new Map()
     let whole = chooseWholeFiles(scans)
     let predicted = this.userFilters() ? [] : choosePredictedFiles(scans, whole)
     const isStatic = (moduleId: string) => whole.some(plan => plan.moduleId === moduleId) || predicted.some(plan => plan.moduleId === moduleId)

@@ -1,4 +1,5 @@
 import type { GroupMark } from './group-mark.js'
+import type { ScanCache } from './scan-cache.js'
 import type { StaticFile, StaticTask } from './static-scan.js'
 import type { Strategy } from './strategy.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile, TreeTask } from './test-tree.js'
@@ -14,24 +15,44 @@ export interface WholeFilePlan {
   strategy: Strategy
 }
 
+/** What the scan needs of a file besides its path. */
+export interface ScannableFile {
+  environment: WorkerEnvironment
+  /** The hash of the file's source (scan-cache.ts); `undefined` when it could not be read. */
+  sourceHash: string | undefined
+}
+
 /**
  * Scans each file's source as Vite transforms it for the worker (the transform is cached, so the
- * worker's own import reuses it). A file Vite cannot transform gets no scan: it is collected.
+ * worker's own import reuses it). A file Vite cannot transform gets no scan: it is collected. A file
+ * whose source the cache has seen is not transformed here at all.
  */
 export async function scanFiles(
   project: TestProject,
-  files: ReadonlyMap<string, WorkerEnvironment>,
+  files: ReadonlyMap<string, ScannableFile>,
   ungrouped: 'free' | 'file',
+  cache: ScanCache,
 ): Promise<Map<string, StaticFile | undefined>> {
   const scans = new Map<string, StaticFile | undefined>()
-  await Promise.all([...files].map(async ([moduleId, environment]) => {
+  await Promise.all([...files].map(async ([moduleId, { environment, sourceHash }]) => {
+    const key = `${sourceHash}\0${environment.name}\0${ungrouped}`
+    const cached = sourceHash === undefined ? 'miss' : cache.get(moduleId, key)
+    if (cached !== 'miss') {
+      scans.set(moduleId, cached)
+      return
+    }
     // Vitest runs jsdom and happy-dom files against Vite's client environment, the rest against ssr.
     const viteEnvironment = environment.name === 'jsdom' || environment.name === 'happy-dom'
       ? project.vite.environments.client
       : project.vite.environments.ssr
     const code = await viteEnvironment?.transformRequest(moduleId).then(result => result?.code, () => undefined)
-    scans.set(moduleId, code === undefined ? undefined : scanFile(code, source => parseAst(source) as never, ungrouped))
+    const scan = code === undefined ? undefined : scanFile(code, source => parseAst(source) as never, ungrouped)
+    scans.set(moduleId, scan)
+    if (code !== undefined && sourceHash !== undefined) {
+      cache.set(moduleId, key, scan)
+    }
   }))
+  cache.save()
   return scans
 }
 

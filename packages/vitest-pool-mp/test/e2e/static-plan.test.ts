@@ -1,5 +1,8 @@
 import type { FixtureRun } from './utils'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { copyFixture } from './compat-helpers'
 import { childWorkers, runFixture } from './utils'
 
 describe('the static-plan fixture, one run', () => {
@@ -101,4 +104,48 @@ test('staticPlan: false collects every file first, so a group helper code shares
   const run = await runFixture('static-plan-refused').finally(() => delete process.env.MP_STATIC_PLAN)
   expect(run.exitCode).toBe(0)
   expect(run.json?.numPassedTests).toBe(3)
+})
+
+describe('the scan cache', () => {
+  // What the scan read is kept by each file's source hash in Vite's cache folder: a run whose files
+  // did not change transforms and parses none of them before the first batch.
+  test('a second run plans from what the first scanned; a file whose source changed is scanned again', async () => {
+    const { root, dispose } = copyFixture('static-plan-cache')
+    try {
+      const cacheFiles = () => readdirSync(join(root, 'node_modules', '.vite'), { recursive: true, encoding: 'utf-8' }).filter(file => file.endsWith('scans.json'))
+      const loads = (run: FixtureRun, file: string) => run.records.filter(r => r.name === `module ${file}`).map(r => r.pid)
+      const testPids = (run: FixtureRun, names: string[]) => names.map(name => run.records.find(r => r.name === name)!.pid)
+
+      const first = await runFixture(root)
+      expect(first.exitCode).toBe(0)
+      expect(cacheFiles()).toHaveLength(1)
+      const cacheFile = join(root, 'node_modules', '.vite', cacheFiles()[0]!)
+      const stored = JSON.parse(readFileSync(cacheFile, 'utf-8')) as { files: Record<string, { scan: unknown }> }
+      expect(Object.keys(stored.files).map(file => basename(file)).sort()).toEqual(['a-serial.test.ts', 'b-free.test.ts'])
+      // Planned from the source: b's two free tests loaded the file once each, and no collector did.
+      expect(loads(first, 'b-free').sort()).toEqual(testPids(first, ['b 1', 'b 2']).sort())
+
+      // Proof that the next run reads the cache: told that b's source cannot be read, it collects b first.
+      const bFile = Object.keys(stored.files).find(file => file.endsWith('b-free.test.ts'))!
+      stored.files[bFile]!.scan = null
+      writeFileSync(cacheFile, JSON.stringify(stored))
+      const second = await runFixture(root)
+      expect(second.exitCode).toBe(0)
+      expect(loads(second, 'b-free')).toHaveLength(3)
+
+      // a's group is gone from its source: its cached whole-file plan is not used (that would cost an
+      // abandoned worker); the new source's three free tests load the file once each.
+      const aFile = join(root, 'a-serial.test.ts')
+      writeFileSync(aFile, readFileSync(aFile, 'utf-8').replace(`describe.mpGroup('A', 'serial', () => {`, `describe('A', () => {`))
+      const third = await runFixture(root)
+      expect(third.exitCode).toBe(0)
+      const aTests = testPids(third, ['a 1', 'a 2', 'a 3'])
+      expect(new Set(aTests).size).toBe(3)
+      expect(loads(third, 'a-serial').sort()).toEqual([...aTests].sort())
+      expect(childWorkers()).toEqual([])
+    }
+    finally {
+      dispose()
+    }
+  })
 })
