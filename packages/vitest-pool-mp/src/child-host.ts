@@ -6,7 +6,7 @@ import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteCont
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
 import { createDeferred } from './deferred.js'
-import { isMpMessage, MP_TAG } from './protocol.js'
+import { isMpMessage, MP_TAG, REPORTS_WITHOUT_REPLY } from './protocol.js'
 
 /** How long a child may take to say it is listening, or to answer `start` or `stop`. */
 const HANDSHAKE_TIMEOUT = 60_000
@@ -134,7 +134,13 @@ export class ChildHost {
   constructor(private readonly spec: ChildSpec) {
     // birpc looks functions up at call time: each request serves its own RuntimeRPC.
     const functions = new Proxy({} as RuntimeRPC, {
-      get: (_, name) => (this.current?.rpc as unknown as Record<PropertyKey, unknown> | undefined)?.[name],
+      get: (_, name) => {
+        const rpc = this.current?.rpc
+        const fn = (rpc as unknown as Record<PropertyKey, unknown> | undefined)?.[name]
+        return rpc && typeof name === 'string' && REPORTS_WITHOUT_REPLY.has(name) && typeof fn === 'function'
+          ? reportingFailures(fn as (...args: unknown[]) => unknown, rpc)
+          : fn
+      },
     })
     this.rpc = createBirpc<Record<string, never>, RuntimeRPC>(functions, {
       post: message => this.send(message),
@@ -482,3 +488,17 @@ export class ChildHost {
   }
 }
 
+/**
+ * A report the worker sent without waiting for an answer (REPORTS_WITHOUT_REPLY) has no one to
+ * hear its failure, so Vitest shows it as an error of the run instead.
+ */
+function reportingFailures(fn: (...args: unknown[]) => unknown, rpc: RuntimeRPC): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    try {
+      await fn(...args)
+    }
+    catch (error) {
+      rpc.onUnhandledError(error, 'Unhandled Rejection')
+    }
+  }
+}

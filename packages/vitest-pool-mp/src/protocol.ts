@@ -5,6 +5,14 @@
  */
 export const MP_TAG = '__vitest_pool_mp__'
 
+/**
+ * Vitest's runtime calls that answer nothing (they return void) and that Vitest's worker waits
+ * for all the same: onQueued before it collects a file, the last onTaskUpdate and snapshotSaved
+ * before it reports the file done. The child sends them as birpc events and answers them itself
+ * (child/reports-without-reply.ts); main reports a failure of one as an unhandled error.
+ */
+export const REPORTS_WITHOUT_REPLY: ReadonlySet<string> = new Set(['onQueued', 'onTaskUpdate', 'snapshotSaved'])
+
 /** The task Tinypool hands the child entry. */
 export interface ChildTask {
   /** A description of the batch, for messages from the child. */

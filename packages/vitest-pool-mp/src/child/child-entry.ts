@@ -6,6 +6,7 @@ import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { RepeatAnswers } from './repeat-answers.js'
+import { sendWithoutReply } from './reports-without-reply.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
 type Listener = (message: unknown) => void
@@ -47,7 +48,8 @@ process.on('error', (error: NodeJS.ErrnoException) => {
 
 export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   const listeners = new Set<Listener>()
-  const repeatAnswers = new RepeatAnswers(answer => listeners.forEach(listener => listener(answer)))
+  const deliver = (answer: unknown) => listeners.forEach(listener => listener(answer))
+  const repeatAnswers = new RepeatAnswers(deliver)
   const onMessage = (message: unknown) => {
     if (typeof message === 'object' && message !== null && '__tinypool_worker_message__' in message) {
       return
@@ -73,7 +75,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   return new Promise<ChildTaskResult>((resolve) => {
     init({
       post: (message) => {
-        if (repeatAnswers.outgoing(message)) {
+        if (!sendWithoutReply(message, processSend, deliver) && repeatAnswers.outgoing(message)) {
           processSend(message)
         }
       },

@@ -4,12 +4,11 @@
 // test and the next. Within one worker's life the answers cannot change (Vitest's own rule:
 // "if a module is invalidated, the worker is recreated"), so the second ask is answered here.
 
+import type { Answer, Call } from './birpc-wire.js'
+import { isAnswer, isCall } from './birpc-wire.js'
+
 /** Runtime calls whose answer depends on their arguments only, for the life of one worker. */
 const REPEATABLE = new Set(['resolve', 'fetch', 'resolveSnapshotPath'])
-
-// birpc's wire format, which Vitest's runtime RPC speaks over the channel the pool gives it.
-interface Call { t: 'q', m: string, a: unknown[], i?: string }
-interface Answer { t: 's', i: string, r?: unknown, e?: unknown }
 
 /**
  * Sits between Vitest's worker and the IPC channel. `outgoing` returns false for a call it
@@ -62,12 +61,4 @@ function callKey(call: Call): string | undefined {
   catch {
     return undefined
   }
-}
-
-function isCall(message: unknown): message is Call {
-  return typeof message === 'object' && message !== null && (message as Call).t === 'q' && typeof (message as Call).m === 'string' && Array.isArray((message as Call).a)
-}
-
-function isAnswer(message: unknown): message is Answer {
-  return typeof message === 'object' && message !== null && (message as Answer).t === 's' && typeof (message as Answer).i === 'string'
 }
