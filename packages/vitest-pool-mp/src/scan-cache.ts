@@ -2,13 +2,10 @@ import type { StaticFile, StaticTask } from './static-scan.js'
 import type { Strategy } from './strategy.js'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 
-/** Bumped whenever scanFile reads sources differently: every entry written before is dropped. */
+/** Bumped whenever scanFile reads sources differently: every entry written before is ignored. */
 const SCAN_FORMAT = 1
-
-/** Entries kept: the most recently scanned or used; files renamed or deleted long ago fall out. */
-const MAX_ENTRIES = 10_000
 
 /** A StaticFile as JSON holds it. */
 interface StoredScan {
@@ -18,20 +15,19 @@ interface StoredScan {
   tree: StaticTask[] | null
 }
 
+/** One file's entry, in a file of its own: a run reads the entries of its own test files only. */
 interface StoredEntry {
+  /** The test file (the entry's name is a hash of it). */
+  file: string
+  salt: string
   key: string
   /** `null`: the scan could not read the file with certainty (it is collected). */
   scan: StoredScan | null
 }
 
-interface StoredCache {
-  salt: string
-  files: Record<string, StoredEntry>
-}
-
 /** Where a project keeps what the scan read from its test files between runs. */
 export function scanCachePath(cacheDir: string): string {
-  return join(cacheDir, 'vitest-pool-mp', 'scans.json')
+  return join(cacheDir, 'vitest-pool-mp', 'scans')
 }
 
 /** A file's source, as the cache knows it. */
@@ -48,60 +44,56 @@ export function hashSource(code: string): string {
  * costs, a replan, never a wrong run: the worker's collected tree is checked before tests start.
  */
 export class ScanCache {
-  private readonly entries: Map<string, StoredEntry>
-  private changed = false
+  private readonly pending = new Map<string, StoredEntry>()
 
-  /** `path` undefined: nothing is read or written (Vitest's `cache: false`). */
-  constructor(private readonly path: string | undefined, private readonly salt: string) {
-    this.entries = new Map(Object.entries(path === undefined ? {} : readStored(path, salt)))
-  }
+  /** `dir` undefined: nothing is read or written (Vitest's `cache: false`). */
+  constructor(private readonly dir: string | undefined, private readonly salt: string) {}
 
   /** The cached scan: a StaticFile, `undefined` for an unreadable file, or `'miss'`. */
   get(moduleId: string, key: string): StaticFile | undefined | 'miss' {
-    const entry = this.entries.get(moduleId)
-    if (entry?.key !== key) {
+    const entry = this.dir === undefined ? undefined : readEntry(this.entryPath(this.dir, moduleId))
+    if (entry?.file !== moduleId || entry.salt !== this.salt || entry.key !== key) {
       return 'miss'
     }
-    // Most recently used last, so that what falls out when the cache is full is what no run asked for.
-    this.entries.delete(moduleId)
-    this.entries.set(moduleId, entry)
     return entry.scan === null ? undefined : fromStored(entry.scan)
   }
 
   set(moduleId: string, key: string, scan: StaticFile | undefined): void {
-    this.entries.delete(moduleId)
-    this.entries.set(moduleId, { key, scan: scan === undefined ? null : toStored(scan) })
-    this.changed = true
+    this.pending.set(moduleId, { file: moduleId, salt: this.salt, key, scan: scan === undefined ? null : toStored(scan) })
   }
 
-  /** Writes the cache if this run scanned anything; a cache that cannot be written is skipped. */
+  /** Writes what this run scanned; an entry that cannot be written is skipped. */
   save(): void {
-    if (this.path === undefined || !this.changed) {
+    const dir = this.dir
+    if (dir === undefined || this.pending.size === 0) {
       return
     }
-    this.changed = false
-    const kept = [...this.entries].slice(-MAX_ENTRIES)
-    const stored: StoredCache = { salt: this.salt, files: Object.fromEntries(kept) }
     try {
-      mkdirSync(dirname(this.path), { recursive: true })
-      writeFileSync(this.path, JSON.stringify(stored))
+      mkdirSync(dir, { recursive: true })
+      for (const [moduleId, entry] of this.pending) {
+        writeFileSync(this.entryPath(dir, moduleId), JSON.stringify(entry))
+      }
     }
     catch {}
+    this.pending.clear()
   }
 
   /** What the scan's result depends on besides the file's source. */
   static salt(parts: readonly string[]): string {
     return [SCAN_FORMAT, ...parts].join('\0')
   }
+
+  private entryPath(dir: string, moduleId: string): string {
+    return join(dir, `${createHash('sha1').update(moduleId).digest('hex')}.json`)
+  }
 }
 
-function readStored(path: string, salt: string): Record<string, StoredEntry> {
+function readEntry(path: string): StoredEntry | undefined {
   try {
-    const stored = JSON.parse(readFileSync(path, 'utf-8')) as Partial<StoredCache>
-    return stored.salt === salt && typeof stored.files === 'object' && stored.files !== null ? stored.files : {}
+    return JSON.parse(readFileSync(path, 'utf-8')) as StoredEntry
   }
   catch {
-    return {}
+    return undefined
   }
 }
 

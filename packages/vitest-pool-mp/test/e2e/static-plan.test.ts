@@ -112,23 +112,22 @@ describe('the scan cache', () => {
   test('a second run plans from what the first scanned; a file whose source changed is scanned again', async () => {
     const { root, dispose } = copyFixture('static-plan-cache')
     try {
-      const cacheFiles = () => readdirSync(join(root, 'node_modules', '.vite'), { recursive: true, encoding: 'utf-8' }).filter(file => file.endsWith('scans.json'))
+      const entries = () => readdirSync(join(root, 'node_modules', '.vite'), { recursive: true, encoding: 'utf-8' })
+        .filter(file => /[\\/]scans[\\/][0-9a-f]+\.json$/.test(file))
+        .map(file => join(root, 'node_modules', '.vite', file))
       const loads = (run: FixtureRun, file: string) => run.records.filter(r => r.name === `module ${file}`).map(r => r.pid)
       const testPids = (run: FixtureRun, names: string[]) => names.map(name => run.records.find(r => r.name === name)!.pid)
 
       const first = await runFixture(root)
       expect(first.exitCode).toBe(0)
-      expect(cacheFiles()).toHaveLength(1)
-      const cacheFile = join(root, 'node_modules', '.vite', cacheFiles()[0]!)
-      const stored = JSON.parse(readFileSync(cacheFile, 'utf-8')) as { files: Record<string, { scan: unknown }> }
-      expect(Object.keys(stored.files).map(file => basename(file)).sort()).toEqual(['a-serial.test.ts', 'b-free.test.ts'])
+      const stored = entries().map(path => ({ path, entry: JSON.parse(readFileSync(path, 'utf-8')) as { file: string, scan: unknown } }))
+      expect(stored.map(({ entry }) => basename(entry.file)).sort()).toEqual(['a-serial.test.ts', 'b-free.test.ts'])
       // Planned from the source: b's two free tests loaded the file once each, and no collector did.
       expect(loads(first, 'b-free').sort()).toEqual(testPids(first, ['b 1', 'b 2']).sort())
 
       // Proof that the next run reads the cache: told that b's source cannot be read, it collects b first.
-      const bFile = Object.keys(stored.files).find(file => file.endsWith('b-free.test.ts'))!
-      stored.files[bFile]!.scan = null
-      writeFileSync(cacheFile, JSON.stringify(stored))
+      const b = stored.find(({ entry }) => entry.file.endsWith('b-free.test.ts'))!
+      writeFileSync(b.path, JSON.stringify({ ...b.entry, scan: null }))
       const second = await runFixture(root)
       expect(second.exitCode).toBe(0)
       expect(loads(second, 'b-free')).toHaveLength(3)

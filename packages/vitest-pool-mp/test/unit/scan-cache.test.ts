@@ -1,12 +1,12 @@
 import type { StaticFile } from '../../src/static-scan.js'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { hashSource, ScanCache, scanCachePath } from '../../src/scan-cache.js'
 
 const dirs: string[] = []
-function cachePath(): string {
+function cacheDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mp-scan-cache-'))
   dirs.push(dir)
   return scanCachePath(dir)
@@ -22,14 +22,16 @@ const scan: StaticFile = {
 
 describe('ScanCache', () => {
   test('what one run stores, the next reads back as it was, by file and key', () => {
-    const path = cachePath()
-    const first = new ScanCache(path, ScanCache.salt(['4.1.12', 'vitest-pool-mp']))
+    const dir = cacheDir()
+    const first = new ScanCache(dir, ScanCache.salt(['4.1.12', 'vitest-pool-mp']))
     expect(first.get('/a.test.ts', 'k1')).toBe('miss')
     first.set('/a.test.ts', 'k1', scan)
     first.set('/b.test.ts', 'k2', undefined)
     first.save()
+    // One small entry per test file: a run reads only its own files' entries.
+    expect(readdirSync(dir)).toHaveLength(2)
 
-    const next = new ScanCache(path, ScanCache.salt(['4.1.12', 'vitest-pool-mp']))
+    const next = new ScanCache(dir, ScanCache.salt(['4.1.12', 'vitest-pool-mp']))
     expect(next.get('/a.test.ts', 'k1')).toEqual(scan)
     // A file the scan could not read is remembered as such.
     expect(next.get('/b.test.ts', 'k2')).toBeUndefined()
@@ -37,21 +39,22 @@ describe('ScanCache', () => {
     expect(next.get('/a.test.ts', 'k1-changed')).toBe('miss')
   })
 
-  test('another salt (another Vitest, other plugins, another scan format) drops every entry', () => {
-    const path = cachePath()
-    const first = new ScanCache(path, ScanCache.salt(['4.1.12']))
+  test('another salt (another Vitest, other plugins, another scan format) misses every entry', () => {
+    const dir = cacheDir()
+    const first = new ScanCache(dir, ScanCache.salt(['4.1.12']))
     first.set('/a.test.ts', 'k1', scan)
     first.save()
-    expect(new ScanCache(path, ScanCache.salt(['5.1.1'])).get('/a.test.ts', 'k1')).toBe('miss')
+    expect(new ScanCache(dir, ScanCache.salt(['5.1.1'])).get('/a.test.ts', 'k1')).toBe('miss')
   })
 
-  test('an unreadable cache file is an empty cache; without a path (cache: false) nothing is read or written', () => {
-    const path = cachePath()
-    const first = new ScanCache(path, 'salt')
+  test('an unreadable entry is a miss; without a folder (cache: false) nothing is read or written', () => {
+    const dir = cacheDir()
+    const first = new ScanCache(dir, 'salt')
     first.set('/a.test.ts', 'k1', scan)
     first.save()
-    writeFileSync(path, '{ not json')
-    expect(new ScanCache(path, 'salt').get('/a.test.ts', 'k1')).toBe('miss')
+    const [entry] = readdirSync(dir)
+    writeFileSync(join(dir, entry!), '{ not json')
+    expect(new ScanCache(dir, 'salt').get('/a.test.ts', 'k1')).toBe('miss')
 
     const disabled = new ScanCache(undefined, 'salt')
     expect(disabled.get('/a.test.ts', 'k1')).toBe('miss')
@@ -59,15 +62,17 @@ describe('ScanCache', () => {
     expect(() => disabled.save()).not.toThrow()
   })
 
-  test('a run that scanned nothing new leaves the file as it was', () => {
-    const path = cachePath()
-    const first = new ScanCache(path, 'salt')
+  test('an entry names its file, and is written only when that file was scanned', () => {
+    const dir = cacheDir()
+    const first = new ScanCache(dir, 'salt')
     first.set('/a.test.ts', 'k1', scan)
     first.save()
-    const written = readFileSync(path, 'utf-8')
-    writeFileSync(path, written.replace('"k1"', '"k1" '))
-    new ScanCache(path, 'salt').save()
-    expect(readFileSync(path, 'utf-8')).not.toBe(written)
+    const [entry] = readdirSync(dir)
+    expect(JSON.parse(readFileSync(join(dir, entry!), 'utf-8')).file).toBe('/a.test.ts')
+    writeFileSync(join(dir, entry!), readFileSync(join(dir, entry!), 'utf-8').replace('"k1"', '"k1" '))
+    const marked = readFileSync(join(dir, entry!), 'utf-8')
+    new ScanCache(dir, 'salt').save()
+    expect(readFileSync(join(dir, entry!), 'utf-8')).toBe(marked)
   })
 
   test('the source hash tells sources apart', () => {
