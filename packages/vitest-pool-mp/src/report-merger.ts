@@ -595,6 +595,8 @@ export class ReportMerger {
         this.prepareSuite(id, this.suites.get(id)!, undefined, outPacks, outEvents)
       }
     }
+    // Whether a test of the batch carries the worker's failure; if none does, the file does.
+    let blamed = false
     for (const entry of batch.files) {
       if (entry.owned === 'all' || entry.owned === 'late') {
         continue
@@ -628,6 +630,7 @@ export class ReportMerger {
           : failure?.state === 'fail'
             ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : failure.pendingMessage)] } satisfies RunnerTaskResult
             : { state: 'skip', ...(failure && { note: failure.pendingMessage }) } satisfies RunnerTaskResult
+        blamed ||= result.state === 'fail' && !(announced?.phase === 'end' && announced.state)
         if (!this.testPrepared.has(id)) {
           outEvents.push([id, 'test-prepare', undefined])
         }
@@ -643,7 +646,10 @@ export class ReportMerger {
         suite.finished ||= suite.results.size >= suite.participants.size
         continue
       }
-      this.recordSuiteResult(id, suite, batch.id, skipped ?? { state: failure?.state === 'fail' ? 'fail' : 'skip' }, outPacks, outEvents)
+      const failed = failure?.state === 'fail'
+        ? { state: 'fail' as const, ...(!blamed && suite.depth === 0 && { errors: [workerError(afterTestsMessage(failure.runningMessage))] }) }
+        : { state: 'skip' as const }
+      this.recordSuiteResult(id, suite, batch.id, skipped ?? failed, outPacks, outEvents)
     }
     if (outPacks.length || outEvents.length) {
       await this.target.onTaskUpdate(outPacks, outEvents)
@@ -685,6 +691,13 @@ function dedupeErrors(errors: TaskError[]): TaskError[] {
     seen.add(key)
     return true
   })
+}
+
+/** A worker's failure told to the file whose tests had all ended when it came (an afterAll hook, teardown). */
+function afterTestsMessage(runningMessage: string): string {
+  return runningMessage
+    .replace(' while this test was running', ' after its tests had ended (in an afterAll hook, or while it tore down)')
+    .replace('This test hung: the worker', 'The worker hung after its tests had ended:')
 }
 
 function workerError(message: string): TaskError {

@@ -6,6 +6,7 @@ import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { RepeatAnswers } from './repeat-answers.js'
+import { RequestQueue } from './request-queue.js'
 import { sendWithoutReply } from './reports-without-reply.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
@@ -50,6 +51,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   const listeners = new Set<Listener>()
   const deliver = (answer: unknown) => listeners.forEach(listener => listener(answer))
   const repeatAnswers = new RepeatAnswers(deliver)
+  const requests = new RequestQueue(deliver, (files) => { toVerify = new Set(files) })
   const onMessage = (message: unknown) => {
     if (typeof message === 'object' && message !== null && '__tinypool_worker_message__' in message) {
       return
@@ -59,7 +61,10 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
         deliverStoreMessage(message.data)
       }
       else if (message.kind === 'verify') {
-        toVerify = new Set(message.files)
+        requests.incomingVerify(message.files)
+      }
+      else if (message.kind === 'drop-queued') {
+        requests.drop()
       }
       else if (message.kind === 'verdict') {
         onVerdict?.()
@@ -68,7 +73,9 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       return
     }
     repeatAnswers.incoming(message)
-    listeners.forEach(listener => listener(message))
+    if (requests.incoming(message)) {
+      deliver(message)
+    }
   }
   process.on('message', onMessage)
 
@@ -77,6 +84,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       post: (message) => {
         if (!sendWithoutReply(message, processSend, deliver) && repeatAnswers.outgoing(message)) {
           processSend(message)
+          requests.outgoing(message)
         }
       },
       on: listener => listeners.add(listener),

@@ -71,6 +71,28 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(alive(run.pids)).toEqual([])
   })
 
+  // With isolation: 'module', a batch's successor waits in its worker from the moment the batch's
+  // last test ends. Here the worker dies in the afterAll that follows.
+  test('a warm worker that dies after its tests ended: the file says so, the test keeps its result, the batch queued behind runs elsewhere', async () => {
+    const run = await runFixture('module-handover-crash')
+    expect(run.exitCode).toBe(1)
+    const files = new Map(run.json!.testResults.map(file => [file.name.split('/').pop(), file]))
+    const dying = files.get('a-dies-after.test.ts')!
+    expect(dying.status).toBe('failed')
+    expect(dying.message).toMatch(/^\[vitest-pool-mp\] The worker process \(pid \d+\) running .* was killed by SIGKILL after its tests had ended \(in an afterAll hook, or while it tore down\)\.$/)
+    const byName = results(run.json)
+    for (const name of ['a ends, then its worker dies', 'b 1', 'b 2', 'b 3']) {
+      expect(byName[name]!.status).toBe('passed')
+      // Each ran exactly once: none lost, none run twice.
+      expect(run.records.filter(record => record.name === name)).toHaveLength(1)
+    }
+    // What ran after the worker died ran in another process.
+    const victim = run.records.find(record => record.name === 'a ends, then its worker dies')!
+    const after = run.records.filter(record => record.name.startsWith('b ') && record.begin > victim.end)
+    expect(after.every(record => record.pid !== victim.pid)).toBe(true)
+    expect(await waitFor(() => childWorkers().length === 0, 10_000)).toBe(true)
+  })
+
   test('options are validated: a wrong one is refused with its path, value and what is accepted', async () => {
     const run = await runFixture('faults-bad-option')
     const output = run.stdout + run.stderr
