@@ -21,7 +21,6 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
       }
     case 'cancelled':
     case 'abandoned':
-    case 'unstarted':
       return CANCELLED
     case 'start-failed': {
       const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`

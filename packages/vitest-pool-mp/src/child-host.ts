@@ -1,8 +1,7 @@
 import type Tinypool from 'tinypool'
 import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
-import type { Deferred } from './deferred.js'
-import type { ChildTask, DropQueuedMessage, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
+import type { ChildTask, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
@@ -89,8 +88,6 @@ export type ChildOutcome =
   | { kind: 'hung', pid: number, silentForMs: number }
   | { kind: 'cancelled', pid: number | undefined }
   | { kind: 'abandoned', pid: number | undefined }
-  /** A request queued behind another (see `queue`) that the worker never began: it ended, or the request was dropped. */
-  | { kind: 'unstarted', pid: number | undefined }
 
 interface LifecycleResponse {
   __vitest_worker_response__: true
@@ -133,8 +130,6 @@ export class ChildHost {
   private readonly rpc
   /** Whether a request wants the worker started (a spare boots without starting). */
   private startWanted = false
-  /** A request sent while another runs, which the worker begins the moment the current one ends. */
-  private queued: { request: ChildRequest, begun: Deferred<boolean>, finished: Deferred<unknown> } | undefined
 
   constructor(private readonly spec: ChildSpec) {
     // birpc looks functions up at call time: each request serves its own RuntimeRPC.
@@ -181,90 +176,30 @@ export class ChildHost {
     Object.assign(this.spec, spec)
   }
 
-  /**
-   * Runs one request, starting the child first if needed. Resolves once the worker is done with it,
-   * or died. While a request runs, one more may be given (see `canQueue`): it is sent at once and
-   * the worker begins it the moment the current one ends, without waiting for the main process.
-   */
+  /** Runs one request, starting the child first if needed. Resolves once the worker is done with it, or died. */
   async request(request: ChildRequest): Promise<ChildOutcome> {
-    if (this.canQueue) {
-      return this.requestNext(request)
-    }
     const failed = await this.start(request.label)
     if (failed) {
       return failed
     }
-    this.begin(request, createDeferred())
-    this.sendRequest(request)
-    return this.outcomeOf(request, this.finished)
-  }
-
-  /** Whether the worker runs a request now. */
-  get isRunning(): boolean {
-    return this.state === 'running'
-  }
-
-  /** Whether a request may be queued behind the running one. */
-  get canQueue(): boolean {
-    return this.state === 'running' && this.queued === undefined && this.current?.method === 'run'
-  }
-
-  /** Drops the queued request, if the worker has not begun it: it resolves `unstarted`. */
-  dropQueued(): void {
-    const queued = this.queued
-    if (queued) {
-      this.queued = undefined
-      this.send({ [MP_TAG]: true, kind: 'drop-queued' } satisfies DropQueuedMessage)
-      queued.begun.resolve(false)
-    }
-  }
-
-  private async requestNext(request: ChildRequest): Promise<ChildOutcome> {
-    const queued = { request, begun: createDeferred<boolean>(), finished: createDeferred<unknown>() }
-    this.queued = queued
-    this.sendRequest(request)
-    const begun = await Promise.race([queued.begun.promise, this.died.promise.then(() => false)])
-    if (!begun) {
-      if (this.queued === queued) {
-        this.queued = undefined
-      }
-      return { kind: 'unstarted', pid: this.pid }
-    }
-    return this.outcomeOf(request, queued.finished)
-  }
-
-  private sendRequest(request: ChildRequest): void {
-    if (request.verify) {
-      this.send({ [MP_TAG]: true, kind: 'verify', files: request.verify.files } satisfies VerifyMessage)
-    }
-    this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
-  }
-
-  /** Makes `request` the one the worker runs: its RPC, its store connection, its watchdog. */
-  private begin(request: ChildRequest, finished: Deferred<unknown>): void {
     this.current = request
-    this.finished = finished
+    this.finished = createDeferred()
     this.state = 'running'
     this.connectStore(request.label)
     this.lastActivity = Date.now()
     this.armWatchdog(request.watchdogMs)
-  }
-
-  /** Whatever the batch still holds (a lock, a trail count) is released when it ends, however it ended. */
-  private end(): void {
+    if (request.verify) {
+      this.send({ [MP_TAG]: true, kind: 'verify', files: request.verify.files } satisfies VerifyMessage)
+    }
+    this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
+    const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
     clearTimeout(this.watchdog)
+    // Whatever the batch still holds (a lock, a trail count) is released now, however it ended.
     this.disconnectStore()
-  }
-
-  private async outcomeOf(request: ChildRequest, finished: Deferred<unknown>): Promise<ChildOutcome> {
-    const result = await Promise.race([finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
     if ('died' in result) {
-      if (this.current === request) {
-        this.end()
-      }
       return this.deathOutcome()
     }
-    // onLifecycle has ended the request already, and begun the queued one if there was one.
+    this.state = 'ready'
     return { kind: 'finished', pid: this.pid!, ...(result.error !== undefined && { error: result.error }) }
   }
 
@@ -316,7 +251,6 @@ export class ChildHost {
 
   /** Forwards Vitest's cancel to the worker, which skips what it has not started. */
   cancel(reason: string): void {
-    this.dropQueued()
     if (this.state === 'running') {
       void (this.rpc as unknown as { onCancel: (reason: string) => void }).onCancel(reason)
     }
@@ -502,23 +436,9 @@ export class ChildHost {
         }
         this.started.resolve(message.error)
         return
-      case 'testfileFinished': {
-        // Ended here, at once: a request given from now on is not queued behind this one.
-        this.end()
+      case 'testfileFinished':
         this.finished.resolve(message.error)
-        // The worker begins the queued request right after this message (child/request-queue.ts):
-        // from here on, what it sends belongs to that request.
-        const next = this.queued
-        if (next) {
-          this.queued = undefined
-          this.begin(next.request, next.finished)
-          next.begun.resolve(true)
-        }
-        else {
-          this.state = 'ready'
-        }
         return
-      }
       case 'stopped':
         this.stopped.resolve(message.error)
     }

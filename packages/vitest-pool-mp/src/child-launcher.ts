@@ -55,8 +55,7 @@ export class ChildLauncher {
       ? { ...request, context: { ...request.context, config: withTaskLocation(this.options.config) } }
       : request
     const outcome = await host.request(withLocations)
-    // A warm worker that went on to a request queued behind this one is still the slot's.
-    if (!reuse || !(host.isReusable || host.isRunning)) {
+    if (!reuse || !host.isReusable) {
       if (this.warm.get(poolId) === host) {
         this.warm.delete(poolId)
       }
@@ -80,11 +79,6 @@ export class ChildLauncher {
   private async hostFor(poolId: number, environment: WorkerEnvironment, label: string, config: SerializedConfig): Promise<ChildHost> {
     const reuse = this.options.isolation === 'module'
     let host = reuse ? this.warm.get(poolId) : undefined
-    // A running warm worker takes a request queued behind its current one (ProjectRun hands a slot
-    // over only to a batch of the same environment).
-    if (host?.canQueue && sameEnvironment(host.environment, environment)) {
-      return host
-    }
     if (host && (!host.isReusable || !sameEnvironment(host.environment, environment))) {
       this.warm.delete(poolId)
       await this.retire(host)

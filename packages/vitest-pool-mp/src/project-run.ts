@@ -25,7 +25,6 @@ import { reportableTree } from './reportable-tree.js'
 import { ReportMerger } from './report-merger.js'
 import { hashSource, ScanCache, scanCachePath } from './scan-cache.js'
 import { BatchScheduler } from './scheduler.js'
-import { isIsolated } from './strategy.js'
 import { analyzeFile } from './test-tree.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { createMethodsRPC, generateFileHash } from 'vitest/node'
@@ -572,41 +571,18 @@ export class ProjectRun {
 
   private async runBatches(scheduler: BatchScheduler, merger: ReportMerger): Promise<void> {
     const running = new Set<Promise<void>>()
-    const launch = (batch: PlannedBatch, slot: number): void => {
-      this.running.add(this, batch)
-      let finished = false
-      let handedOver = false
-      // With warm workers, once the batch's last test has ended its slot may go to the next batch
-      // at once: the worker begins it the moment it reports this one done (ChildHost.canQueue).
-      const handOver = () => {
-        if (finished || this.cancelled || !this.mayHandOver(batch)) {
-          return
-        }
-        const next = scheduler.handOver(batch.id, this.running.others(this), candidate => this.mayFollow(batch, candidate))
-        if (next) {
-          finished = true
-          handedOver = true
-          this.running.remove(this, batch)
-          launch(next, slot)
-        }
-      }
-      const task: Promise<void> = this.runBatch(batch, slot, handOver).finally(() => {
-        if (!finished) {
-          scheduler.finish(batch.id)
-          this.running.remove(this, batch)
-        }
-        running.delete(task)
-        if (!handedOver) {
-          this.slots.release(slot)
-        }
-      })
-      running.add(task)
-    }
     while (!this.cancelled && (!scheduler.isDone || this.tracked.size > 0)) {
       const slot = this.slots.tryTake()
       const batch = slot === undefined ? undefined : scheduler.next(this.running.others(this))
       if (slot !== undefined && batch) {
-        launch(batch, slot)
+        this.running.add(this, batch)
+        const task: Promise<void> = this.runBatch(batch, slot).finally(() => {
+          scheduler.finish(batch.id)
+          running.delete(task)
+          this.running.remove(this, batch)
+          this.slots.release(slot)
+        })
+        running.add(task)
         continue
       }
       if (slot !== undefined) {
@@ -637,23 +613,7 @@ export class ProjectRun {
 
   private wake: (() => void) | undefined
 
-  /**
-   * Whether a batch's slot may pass to the next batch once the batch's last test has ended, before
-   * its worker is done with it: a warm worker, and not an isolated group (nothing else may start
-   * before its worker is done).
-   */
-  private mayHandOver(batch: PlannedBatch): boolean {
-    return this.options.isolation === 'module' && !isIsolated(batch.strategy) && batch.runnable.length > 0
-  }
-
-  /** Whether `next` may wait in `from`'s worker: the same environment, no isolated group, no tree to check. */
-  private mayFollow(from: PlannedBatch, next: PlannedBatch): boolean {
-    const environmentOf = (batch: PlannedBatch) => JSON.stringify(this.files.get(batch.files[0]!.moduleId)!.environment)
-    return !isIsolated(next.strategy) && next.files.every(entry => entry.owned !== 'late' && !entry.verify)
-      && environmentOf(from) === environmentOf(next)
-  }
-
-  private async runBatch(batch: PlannedBatch, poolId: number, onLastTestEnded?: () => void): Promise<void> {
+  private async runBatch(batch: PlannedBatch, poolId: number): Promise<void> {
     const merger = this.merger!
     const label = describeBatch(batch)
     const timeouts = batch.files.flatMap(entry => batch.runnable.map(id => this.timeouts.get(entry.moduleId)?.get(id)))
@@ -667,26 +627,15 @@ export class ProjectRun {
             watchdogMs: this.watchdogFor(late.flatMap(moduleId => [...this.timeouts.get(moduleId)?.values() ?? []])),
           }),
         }
-    const remaining = new Set(batch.runnable)
     const outcome = await this.runChild(poolId, batch.files.map(entry => entry.moduleId), batch.files, {
       label,
       method: 'run',
       rpc: merger.methodsFor(batch),
       watchdogMs: this.watchdogFor(timeouts),
-      onProgress: (progress) => {
-        merger.noteProgress(progress)
-        if (progress.phase === 'end' && onLastTestEnded && remaining.delete(progress.testId) && remaining.size === 0) {
-          onLastTestEnded()
-        }
-      },
+      onProgress: progress => merger.noteProgress(progress),
       ...(verify && { verify }),
       solo: batch.files.every(entry => this.batchesPerFile.get(entry.moduleId) === 1),
     })
-    if (outcome.kind === 'unstarted' && !this.cancelled) {
-      // Queued behind a batch whose worker then ended: it never began, so it starts again elsewhere.
-      this.scheduler!.putBack(batch)
-      return
-    }
     if (outcome.kind === 'finished' && outcome.error !== undefined) {
       this.target.onUnhandledError(outcome.error, 'Test Run Error')
     }

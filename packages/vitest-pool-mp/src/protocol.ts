@@ -59,12 +59,6 @@ export interface VerifyMessage {
   files: string[]
 }
 
-/** Main to child: forget the request queued behind the running one; the worker never begins it. */
-export interface DropQueuedMessage {
-  [MP_TAG]: true
-  kind: 'drop-queued'
-}
-
 /** Child to main: the file is collected; may its tests run? */
 export interface VerdictRequestMessage {
   [MP_TAG]: true
@@ -78,7 +72,7 @@ export interface VerdictMessage {
   kind: 'verdict'
 }
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | DropQueuedMessage | VerdictRequestMessage | VerdictMessage
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictRequestMessage | VerdictMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 

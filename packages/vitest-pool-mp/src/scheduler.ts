@@ -26,11 +26,8 @@ export class BatchScheduler {
     this.pending = [...batches]
   }
 
-  /**
-   * The batch to start now, marked running; `undefined` when none may start yet, or when `accept`
-   * refuses the batch that would (a later one never jumps the queue).
-   */
-  next(foreign: readonly PlannedBatch[] = [], accept?: (batch: PlannedBatch) => boolean): PlannedBatch | undefined {
+  /** The batch to start now, marked running; `undefined` when none may start yet. */
+  next(foreign: readonly PlannedBatch[] = []): PlannedBatch | undefined {
     if (this.cancelled || this.running.size >= this.limit) {
       return undefined
     }
@@ -42,7 +39,7 @@ export class BatchScheduler {
     const blocked = isIsolated(head.strategy)
       ? foreign.length > 0 || running.some(other => !sameIsolatedGroup(head, other))
       : [...running, ...foreign].some(other => isIsolated(other.strategy))
-    if (blocked || (accept && !accept(head))) {
+    if (blocked) {
       return undefined
     }
     this.pending.splice(this.pending.indexOf(head), 1)
@@ -77,31 +74,6 @@ export class BatchScheduler {
 
   finish(batchId: number): void {
     this.running.delete(batchId)
-  }
-
-  /**
-   * The batch to follow `from` in its worker, chosen as if `from` had finished (it is about to):
-   * `from` is finished and the batch returned marked running, or, when none may start or `accept`
-   * refuses it, nothing changes.
-   */
-  handOver(from: number, foreign: readonly PlannedBatch[], accept: (batch: PlannedBatch) => boolean): PlannedBatch | undefined {
-    const current = this.running.get(from)
-    if (!current) {
-      return undefined
-    }
-    this.running.delete(from)
-    const next = this.next(foreign, accept)
-    if (!next) {
-      this.running.set(from, current)
-    }
-    return next
-  }
-
-  /** A running batch that never started after all (its worker ended first): first in line again. */
-  putBack(batch: PlannedBatch): void {
-    if (this.running.delete(batch.id) && !this.cancelled) {
-      this.pending.unshift(batch)
-    }
   }
 
   /** Stops all further starts; returns the batches that will never start. */

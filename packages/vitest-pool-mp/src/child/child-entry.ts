@@ -6,7 +6,6 @@ import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { RepeatAnswers } from './repeat-answers.js'
-import { RequestQueue } from './request-queue.js'
 import { sendWithoutReply } from './reports-without-reply.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
@@ -51,7 +50,6 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   const listeners = new Set<Listener>()
   const deliver = (answer: unknown) => listeners.forEach(listener => listener(answer))
   const repeatAnswers = new RepeatAnswers(deliver)
-  const requests = new RequestQueue(deliver, (files) => { toVerify = new Set(files) })
   const onMessage = (message: unknown) => {
     if (typeof message === 'object' && message !== null && '__tinypool_worker_message__' in message) {
       return
@@ -61,10 +59,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
         deliverStoreMessage(message.data)
       }
       else if (message.kind === 'verify') {
-        requests.incomingVerify(message.files)
-      }
-      else if (message.kind === 'drop-queued') {
-        requests.drop()
+        toVerify = new Set(message.files)
       }
       else if (message.kind === 'verdict') {
         onVerdict?.()
@@ -73,9 +68,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       return
     }
     repeatAnswers.incoming(message)
-    if (requests.incoming(message)) {
-      deliver(message)
-    }
+    listeners.forEach(listener => listener(message))
   }
   process.on('message', onMessage)
 
@@ -84,7 +77,6 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       post: (message) => {
         if (!sendWithoutReply(message, processSend, deliver) && repeatAnswers.outgoing(message)) {
           processSend(message)
-          requests.outgoing(message)
         }
       },
       on: listener => listeners.add(listener),

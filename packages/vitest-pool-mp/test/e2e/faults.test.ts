@@ -71,10 +71,9 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(alive(run.pids)).toEqual([])
   })
 
-  // With isolation: 'module', a batch's successor waits in its worker from the moment the batch's
-  // last test ends. Here the worker dies in the afterAll that follows.
-  test('a warm worker that dies after its tests ended: the file says so, the test keeps its result, the batch queued behind runs elsewhere', async () => {
-    const run = await runFixture('module-handover-crash')
+  // A warm worker (isolation: 'module') dies in the afterAll hook that follows its batch's last test.
+  test('a warm worker that dies after its tests ended: the file says so, the test keeps its result, the next batches run in another worker', async () => {
+    const run = await runFixture('module-worker-dies-after')
     expect(run.exitCode).toBe(1)
     const files = new Map(run.json!.testResults.map(file => [file.name.split('/').pop(), file]))
     const dying = files.get('a-dies-after.test.ts')!

@@ -104,41 +104,6 @@ describe('BatchScheduler', () => {
     expect(scheduler.isDone).toBe(true)
   })
 
-  test('handOver: the next batch follows a batch whose tests have ended, as if it had finished; a refused or blocked one leaves it running', () => {
-    const plan = [batch(1, 'free'), batch(2, 'free'), batch(3, 'free'), batch(4, 'isolated_free', 'I'), batch(5, 'free')]
-    const scheduler = new BatchScheduler(plan, 2)
-    expect(startAll(scheduler)).toEqual([1, 2])
-    // The limit is full, yet 1 hands its place to 3.
-    expect(scheduler.handOver(1, [], () => true)?.id).toBe(3)
-    expect(scheduler.runningCount).toBe(2)
-    // Refused by the caller (another environment, say): nothing changes, 2 still runs.
-    expect(scheduler.handOver(2, [], () => false)).toBeUndefined()
-    expect(scheduler.runningCount).toBe(2)
-    // The isolated batch may not start while 3 runs: 2 keeps running, nothing is taken.
-    expect(scheduler.handOver(2, [], () => true)).toBeUndefined()
-    expect(scheduler.runningCount).toBe(2)
-    // A later batch never jumps the queue: 5 waits behind the isolated 4.
-    scheduler.finish(2)
-    scheduler.finish(3)
-    expect(startAll(scheduler)).toEqual([4])
-    // A batch not running hands nothing over.
-    expect(scheduler.handOver(99, [], () => true)).toBeUndefined()
-  })
-
-  test('putBack: a batch that never began is first in line again, unless the run is cancelled', () => {
-    const scheduler = new BatchScheduler([batch(1, 'free'), batch(2, 'free'), batch(3, 'free')], 1)
-    const first = scheduler.next()!
-    expect(first.id).toBe(1)
-    scheduler.putBack(first)
-    expect(scheduler.runningCount).toBe(0)
-    expect(startAll(scheduler)).toEqual([1])
-    const cancelled = new BatchScheduler([batch(1, 'free'), batch(2, 'free')], 1)
-    const started = cancelled.next()!
-    cancelled.cancel()
-    cancelled.putBack(started)
-    expect(cancelled.isDone).toBe(true)
-  })
-
   test('isDone once nothing is pending and nothing runs', () => {
     const scheduler = new BatchScheduler([batch(1, 'free'), batch(2, 'free')], 1)
     expect(scheduler.isDone).toBe(false)
