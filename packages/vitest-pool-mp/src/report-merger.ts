@@ -697,7 +697,7 @@ function dedupeErrors(errors: TaskError[]): TaskError[] {
 function afterTestsMessage(runningMessage: string): string {
   return runningMessage
     .replace(' while this test was running', ' after its tests had ended (in an afterAll hook, or while it tore down)')
-    .replace('This test hung: the worker', 'The worker hung after its tests had ended:')
+    .replace('This test hung: the worker', 'After its tests had ended, the worker')
 }
 
 function workerError(message: string): TaskError {
