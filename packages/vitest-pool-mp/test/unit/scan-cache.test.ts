@@ -13,6 +13,16 @@ function cacheDir(): string {
 }
 afterEach(() => dirs.splice(0).forEach(dir => rmSync(dir, { recursive: true, force: true })))
 
+/** A cache folder holding one entry, for /a.test.ts under key k1; returns the folder and the entry's path. */
+function oneEntry(salt: string): { dir: string, entry: string } {
+  const dir = cacheDir()
+  const cache = new ScanCache(dir, salt)
+  cache.set('/a.test.ts', 'k1', scan)
+  cache.save()
+  const [name] = readdirSync(dir)
+  return { dir, entry: join(dir, name!) }
+}
+
 const scan: StaticFile = {
   groups: new Map([['G', 'serial']]),
   whole: { group: 'G', strategy: 'serial' },
@@ -40,20 +50,14 @@ describe('ScanCache', () => {
   })
 
   test('another salt (another Vitest, other plugins, another scan format) misses every entry', () => {
-    const dir = cacheDir()
-    const first = new ScanCache(dir, ScanCache.salt(['4.1.12']))
-    first.set('/a.test.ts', 'k1', scan)
-    first.save()
+    const { dir } = oneEntry(ScanCache.salt(['4.1.12']))
+    expect(new ScanCache(dir, ScanCache.salt(['4.1.12'])).get('/a.test.ts', 'k1')).toEqual(scan)
     expect(new ScanCache(dir, ScanCache.salt(['5.1.1'])).get('/a.test.ts', 'k1')).toBe('miss')
   })
 
   test('an unreadable entry is a miss; without a folder (cache: false) nothing is read or written', () => {
-    const dir = cacheDir()
-    const first = new ScanCache(dir, 'salt')
-    first.set('/a.test.ts', 'k1', scan)
-    first.save()
-    const [entry] = readdirSync(dir)
-    writeFileSync(join(dir, entry!), '{ not json')
+    const { dir, entry } = oneEntry('salt')
+    writeFileSync(entry, '{ not json')
     expect(new ScanCache(dir, 'salt').get('/a.test.ts', 'k1')).toBe('miss')
 
     const disabled = new ScanCache(undefined, 'salt')
@@ -63,16 +67,12 @@ describe('ScanCache', () => {
   })
 
   test('an entry names its file, and is written only when that file was scanned', () => {
-    const dir = cacheDir()
-    const first = new ScanCache(dir, 'salt')
-    first.set('/a.test.ts', 'k1', scan)
-    first.save()
-    const [entry] = readdirSync(dir)
-    expect(JSON.parse(readFileSync(join(dir, entry!), 'utf-8')).file).toBe('/a.test.ts')
-    writeFileSync(join(dir, entry!), readFileSync(join(dir, entry!), 'utf-8').replace('"k1"', '"k1" '))
-    const marked = readFileSync(join(dir, entry!), 'utf-8')
+    const { dir, entry } = oneEntry('salt')
+    expect(JSON.parse(readFileSync(entry, 'utf-8')).file).toBe('/a.test.ts')
+    writeFileSync(entry, readFileSync(entry, 'utf-8').replace('"k1"', '"k1" '))
+    const marked = readFileSync(entry, 'utf-8')
     new ScanCache(dir, 'salt').save()
-    expect(readFileSync(join(dir, entry!), 'utf-8')).toBe(marked)
+    expect(readFileSync(entry, 'utf-8')).toBe(marked)
   })
 
   test('the source hash tells sources apart', () => {
