@@ -24,6 +24,8 @@ import { fileURLToPath } from 'node:url'
  * @property {number} [isolated]  the next `isolated` files are each one `isolated_serial` group
  * @property {number} [isolatedFree] the next files are each one `isolated_free` group
  * @property {boolean} [cold]     clear the Vite/Vitest cache dir before every run
+ * @property {number} [modules]   every test file imports an app of this many source modules
+ *                                (test/app/index.mjs importing m1 … mN), which each worker loads
  */
 
 /** Writes the suite; returns its absolute directory. */
@@ -37,6 +39,9 @@ export function generateSuite(outDir, spec) {
   writeFileSync(join(dir, 'vitest.config.mjs'), configSource())
   writeFileSync(join(dir, 'test', 'bench-lib.mjs'), libSource(join(dir, '.records')))
   writeFileSync(join(dir, 'suite.json'), `${JSON.stringify(spec, null, 2)}\n`)
+  if (spec.modules) {
+    writeApp(join(dir, 'test', 'app'), spec.modules)
+  }
   const serial = spec.serial ?? 0
   const isolated = spec.isolated ?? 0
   const isolatedFree = spec.isolatedFree ?? 0
@@ -48,7 +53,7 @@ export function generateSuite(outDir, spec) {
         ? 'isolated_serial'
         : index < serial + isolated + isolatedFree ? 'isolated_free' : undefined
     const name = `f${String(index + 1).padStart(width, '0')}.test.mjs`
-    writeFileSync(join(dir, 'test', name), testSource(index + 1, spec.tests, spec.delay, strategy))
+    writeFileSync(join(dir, 'test', name), testSource(index + 1, spec.tests, spec.delay, strategy, !!spec.modules))
   }
   return dir
 }
@@ -98,7 +103,27 @@ export async function work(delay) {
 `
 }
 
-function testSource(fileNumber, tests, delay, strategy) {
+/** N small source modules and an index that imports them all, as a test's subject would. */
+function writeApp(appDir, modules) {
+  mkdirSync(appDir, { recursive: true })
+  const names = Array.from({ length: modules }, (_, index) => `m${index + 1}`)
+  for (const [index, name] of names.entries()) {
+    writeFileSync(join(appDir, `${name}.mjs`), `/** Module ${index + 1} of the app. */
+export function ${name}(value) {
+  return { module: ${index + 1}, value: String(value).repeat(2) }
+}
+`)
+  }
+  writeFileSync(join(appDir, 'index.mjs'), `${names.map(name => `import { ${name} } from './${name}.mjs'`).join('\n')}
+
+/** Calls every module once. */
+export function app(value) {
+  return [${names.join(', ')}].map(call => call(value))
+}
+`)
+}
+
+function testSource(fileNumber, tests, delay, strategy, withApp) {
   const body = Array.from({ length: tests }, (_, index) =>
     `  test('t${index + 1}', () => work(${delay}))`).join('\n')
   const open = strategy
@@ -106,7 +131,7 @@ function testSource(fileNumber, tests, delay, strategy) {
     : `describe('f${fileNumber}', () => {`
   return `import { describe, test } from 'vitest-pool-mp/runtime'
 import { mark, work } from './bench-lib.mjs'
-
+${withApp ? `import { app } from './app/index.mjs'\n\napp(${fileNumber})\n` : ''}
 mark('import')
 
 ${open}

@@ -29,6 +29,7 @@ const FULL_SUITES = [
   { name: 'free-10x10', title: '(3) 10 files × 10 tests, all free', files: 10, tests: 10, delay: 100 },
   { name: 'mixed-10x10', title: '(4) 10 files × 10 tests, 3 files serial groups', files: 10, tests: 10, delay: 100, serial: 3 },
   { name: 'cold-1x1', title: '(5) cold single test (cache cleared)', files: 1, tests: 1, delay: 100, cold: true },
+  { name: 'app-10x10', title: '(6) 10 files × 10 tests, all free, each file importing an app of 40 source modules', files: 10, tests: 10, delay: 100, modules: 40 },
 ]
 
 const QUICK_SUITES = [

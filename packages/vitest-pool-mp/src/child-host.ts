@@ -1,11 +1,13 @@
 import type Tinypool from 'tinypool'
 import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
-import type { ChildTask, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
+import type { AskingWorker } from './known-answers.js'
+import type { AnswersMessage, ChildTask, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
 import { createDeferred } from './deferred.js'
+import { KnownAnswers } from './known-answers.js'
 import { isMpMessage, MP_TAG, REPORTS_WITHOUT_REPLY } from './protocol.js'
 
 /** How long a child may take to say it is listening, or to answer `start` or `stop`. */
@@ -50,6 +52,8 @@ export interface ChildSpec {
   attachStore?: (child: ChildConnection) => () => void
   /** Where the child's own stdout and stderr go (Vitest's logger streams), as with Vitest's forks pool. */
   output?: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }
+  /** Answers the run's repeatable calls, and sends the child ahead what its files' workers asked before. */
+  answers?: KnownAnswers
 }
 
 /** One request to a started child: run a batch or collect files. */
@@ -130,6 +134,9 @@ export class ChildHost {
   private readonly rpc
   /** Whether a request wants the worker started (a spare boots without starting). */
   private startWanted = false
+  /** The current request, as the run's known answers see it. */
+  private asking: AskingWorker = { moduleIds: [], firstRequest: true, known: new Set() }
+  private requestsSent = 0
 
   constructor(private readonly spec: ChildSpec) {
     // birpc looks functions up at call time: each request serves its own RuntimeRPC.
@@ -137,9 +144,14 @@ export class ChildHost {
       get: (_, name) => {
         const rpc = this.current?.rpc
         const fn = (rpc as unknown as Record<PropertyKey, unknown> | undefined)?.[name]
-        return rpc && typeof name === 'string' && REPORTS_WITHOUT_REPLY.has(name) && typeof fn === 'function'
-          ? reportingFailures(fn as (...args: unknown[]) => unknown, rpc)
-          : fn
+        if (!rpc || typeof name !== 'string' || typeof fn !== 'function') {
+          return fn
+        }
+        if (REPORTS_WITHOUT_REPLY.has(name)) {
+          return reportingFailures(fn as (...args: unknown[]) => unknown, rpc)
+        }
+        const answers = this.spec.answers
+        return answers && KnownAnswers.handles(name) ? (...args: unknown[]) => answers.serve(name, args, this.asking) : fn
       },
     })
     this.rpc = createBirpc<Record<string, never>, RuntimeRPC>(functions, {
@@ -178,6 +190,8 @@ export class ChildHost {
 
   /** Runs one request, starting the child first if needed. Resolves once the worker is done with it, or died. */
   async request(request: ChildRequest): Promise<ChildOutcome> {
+    // While the process boots, main answers what workers of these files asked before.
+    this.spec.answers?.prepare(request.context.files.map(file => file.filepath))
     const failed = await this.start(request.label)
     if (failed) {
       return failed
@@ -188,8 +202,10 @@ export class ChildHost {
     this.connectStore(request.label)
     this.lastActivity = Date.now()
     this.armWatchdog(request.watchdogMs)
+    this.sendAnswersAhead(request)
     if (request.verify) {
       this.send({ [MP_TAG]: true, kind: 'verify', files: request.verify.files } satisfies VerifyMessage)
+      void this.sendVerdict(request, request.verify)
     }
     this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
     const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
@@ -357,8 +373,8 @@ export class ChildHost {
         case 'store':
           this.storeListener?.(message.data)
           break
-        case 'verdict-request':
-          void this.answerVerdict()
+        case 'answers-used':
+          this.spec.answers?.used(this.asking, message.keys)
       }
       return
     }
@@ -372,9 +388,9 @@ export class ChildHost {
     }
   }
 
-  private async answerVerdict(): Promise<void> {
-    const request = this.current
-    const verdict = await request?.verify?.verdict() ?? { go: true, watchdogMs: this.watchdogLimit }
+  /** Tells the worker, once main has checked its collected tree, that its tests may run (or ends it). */
+  private async sendVerdict(request: ChildRequest, verify: NonNullable<ChildRequest['verify']>): Promise<void> {
+    const verdict = await verify.verdict()
     if (this.current !== request || this.state !== 'running') {
       return
     }
@@ -386,6 +402,15 @@ export class ChildHost {
     this.watchdogLimit = verdict.watchdogMs
     this.lastActivity = Date.now()
     this.send({ [MP_TAG]: true, kind: 'verdict' } satisfies VerdictMessage)
+  }
+
+  private sendAnswersAhead(request: ChildRequest): void {
+    const firstRequest = this.requestsSent++ === 0
+    this.asking = { moduleIds: request.context.files.map(file => file.filepath), firstRequest, known: this.asking.known }
+    const answers = this.spec.answers?.ahead(this.asking)
+    if (answers?.length) {
+      this.send({ [MP_TAG]: true, kind: 'answers', answers } satisfies AnswersMessage)
+    }
   }
 
   private onReady(pid: number): void {

@@ -1,5 +1,6 @@
 import type Tinypool from 'tinypool'
 import type { ChildConnection, ChildOutcome, ChildRequest, ChildSpec } from './child-host.js'
+import type { KnownAnswers } from './known-answers.js'
 import type { SerializedConfig, WorkerEnvironment } from './vitest-types.js'
 import { ChildHost } from './child-host.js'
 
@@ -16,6 +17,8 @@ export interface ChildLauncherOptions {
   /** `'process'`: a fresh child for every request. `'module'`: one warm child per slot, reused. */
   isolation: 'process' | 'module'
   attachStore?: (child: ChildConnection) => () => void
+  /** The run's answers to repeatable calls, shared by its children. */
+  answers?: KnownAnswers
   /** Where the children's stdout and stderr go. */
   output?: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }
   /** Where errors a worker reports while tearing down go (Vitest's "Teardown Error"). */
@@ -107,6 +110,7 @@ export class ChildLauncher {
       ...spec,
       tinypool: this.options.tinypool,
       ...(this.options.attachStore && { attachStore: this.options.attachStore }),
+      ...(this.options.answers && { answers: this.options.answers }),
       ...(this.options.output && { output: this.options.output }),
     })
     this.active.add(host)

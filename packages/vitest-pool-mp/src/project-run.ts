@@ -13,6 +13,7 @@ import Tinypool from 'tinypool'
 import { describeBatch, planBatches } from './batches.js'
 import { createDeferred } from './deferred.js'
 import { durationCachePath, readDurations, writeDurations } from './duration-cache.js'
+import { KnownAnswers, questionsPath } from './known-answers.js'
 import { batchFailure, CANCELLED } from './batch-failure.js'
 import { ChildLauncher } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
@@ -68,6 +69,8 @@ export class ProjectRun {
   private readonly finished: Promise<void>
   private readonly plannedSignal = createDeferred()
   private readonly target: RuntimeRPC
+  private readonly answers: KnownAnswers
+  private readonly stopWatching: () => void
 
   constructor(
     private readonly project: TestProject,
@@ -82,6 +85,12 @@ export class ProjectRun {
     spares = 0,
   ) {
     this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    const target = this.target as unknown as Record<string, (...args: unknown[]) => unknown>
+    this.answers = new KnownAnswers(
+      (method, args) => target[method]!(...args),
+      project.vitest.config.cache === false ? undefined : questionsPath(project.vite.config.cacheDir),
+      this.cacheSalt(),
+    )
     this.durationCache = project.vitest.config.cache === false ? undefined : durationCachePath(project.vite.config.cacheDir)
     this.previousDurations = this.durationCache ? readDurations(this.durationCache) : new Map()
     this.launcher = new ChildLauncher({
@@ -94,10 +103,20 @@ export class ProjectRun {
       output: { stdout: project.vitest.logger.outputStream, stderr: project.vitest.logger.errorStream },
       isolation: options.isolation,
       ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),
+      answers: this.answers,
       onTeardownError: error => this.target.onUnhandledError(error, 'Teardown Error'),
     })
     if (poolOptions.method === 'run') {
       this.launcher.prespawn(Math.min(spares, specs.length), { name: project.config.environment || 'node', options: null } as WorkerEnvironment)
+    }
+    // A source file changed while the run goes on: what main answered for it so far is stale.
+    const watcher = project.vite.watcher
+    const forget = () => this.answers.forget()
+    watcher?.on('change', forget)
+    watcher?.on('unlink', forget)
+    this.stopWatching = () => {
+      watcher?.off('change', forget)
+      watcher?.off('unlink', forget)
     }
     this.finished = this.execute().catch((error: unknown) => {
       this.fatal = insideError(error)
@@ -207,13 +226,16 @@ export class ProjectRun {
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.scheduler.hold(held)
       this.plannedSignal.resolve()
+      this.answers.prefetch([...new Set(batches.flatMap(batch => batch.files.map(entry => entry.moduleId)))])
       await this.runBatches(this.scheduler, this.merger)
       if (this.durationCache) {
         writeDurations(this.durationCache, this.previousDurations, this.merger.measured)
       }
+      this.answers.save()
     }
     finally {
       this.plannedSignal.resolve()
+      this.stopWatching()
       await this.launcher.close()
     }
   }
@@ -240,8 +262,13 @@ export class ProjectRun {
 
   private scanCache(): ScanCache {
     const { vitest, vite } = this.project
-    const salt = ScanCache.salt([vitest.version, ...vite.config.plugins.map(plugin => plugin.name)])
-    return new ScanCache(vitest.config.cache === false ? undefined : scanCachePath(vite.config.cacheDir), salt)
+    return new ScanCache(vitest.config.cache === false ? undefined : scanCachePath(vite.config.cacheDir), ScanCache.salt([this.cacheSalt()]))
+  }
+
+  /** What else, besides a file's source, changes what Vite makes of it: Vitest's version and the Vite plugins. */
+  private cacheSalt(): string {
+    const { vitest, vite } = this.project
+    return [vitest.version, ...vite.config.plugins.map(plugin => plugin.name)].join('\0')
   }
 
   /** `vitest list`: the files collected as for a run, reported straight to Vitest. */

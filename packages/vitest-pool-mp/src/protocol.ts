@@ -13,6 +13,24 @@ export const MP_TAG = '__vitest_pool_mp__'
  */
 export const REPORTS_WITHOUT_REPLY: ReadonlySet<string> = new Set(['onQueued', 'onTaskUpdate', 'snapshotSaved'])
 
+/**
+ * Vitest's runtime calls whose answer depends on their arguments alone for as long as no source
+ * file changes: the module runner's `resolve` and `fetch`, and `resolveSnapshotPath`. A child
+ * answers its own repeats of them (child/repeat-answers.ts); main answers each once per run and
+ * sends a worker ahead of time what its files asked for before (known-answers.ts).
+ */
+export const REPEATABLE_CALLS: ReadonlySet<string> = new Set(['resolve', 'fetch', 'resolveSnapshotPath'])
+
+/** One repeatable call's identity on both sides of the channel; `undefined` when its arguments are not JSON. */
+export function repeatableCallKey(method: string, args: readonly unknown[]): string | undefined {
+  try {
+    return `${method}\0${JSON.stringify(args)}`
+  }
+  catch {
+    return undefined
+  }
+}
+
 /** The task Tinypool hands the child entry. */
 export interface ChildTask {
   /** A description of the batch, for messages from the child. */
@@ -59,20 +77,31 @@ export interface VerifyMessage {
   files: string[]
 }
 
-/** Child to main: the file is collected; may its tests run? */
-export interface VerdictRequestMessage {
-  [MP_TAG]: true
-  kind: 'verdict-request'
-  filepath: string
-}
-
-/** Main to child: they may. (When they may not, main ends the child instead.) */
+/**
+ * Main to child, as soon as main has checked the tree the worker reported collecting: the
+ * request's tests may run. (When they may not, main ends the child instead.) Sent unasked, so a
+ * worker that reaches its first test finds it there, without one more round trip.
+ */
 export interface VerdictMessage {
   [MP_TAG]: true
   kind: 'verdict'
 }
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictRequestMessage | VerdictMessage
+/** Main to child, before a request: answers to repeatable calls its files' workers made before, keyed by {@link repeatableCallKey}. */
+export interface AnswersMessage {
+  [MP_TAG]: true
+  kind: 'answers'
+  answers: [key: string, answer: unknown][]
+}
+
+/** Child to main, as a request ends: the answers sent ahead that its worker used (main keeps asking those for the files). */
+export interface AnswersUsedMessage {
+  [MP_TAG]: true
+  kind: 'answers-used'
+  keys: string[]
+}
+
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 

@@ -1,6 +1,6 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
-import type { ChildServices, ChildTask, ChildTaskResult, ProgressMessage, ReadyMessage, VerdictRequestMessage } from '../protocol.js'
+import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, ProgressMessage, ReadyMessage } from '../protocol.js'
 import type { MpDescribe } from '../runtime/groups.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
@@ -21,16 +21,16 @@ installStoreChannel(message => processSend(message))
 
 // Files planned from their source wait, once collected, for main to check their tree.
 let toVerify = new Set<string>()
+let verdictArrived = false
 let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
   progress: progress => processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage),
   verdict: (filepath) => {
-    if (!toVerify.delete(filepath)) {
+    if (!toVerify.delete(filepath) || verdictArrived) {
       return undefined
     }
     return new Promise<void>((resolve) => {
       onVerdict = resolve
-      processSend({ [MP_TAG]: true, kind: 'verdict-request', filepath } satisfies VerdictRequestMessage)
     })
   },
   attachMpGroup: describe => attachMpGroup(describe as MpDescribe),
@@ -60,10 +60,15 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       }
       else if (message.kind === 'verify') {
         toVerify = new Set(message.files)
+        verdictArrived = false
       }
       else if (message.kind === 'verdict') {
+        verdictArrived = true
         onVerdict?.()
         onVerdict = undefined
+      }
+      else if (message.kind === 'answers') {
+        repeatAnswers.seed(message.answers)
       }
       return
     }
@@ -75,6 +80,12 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   return new Promise<ChildTaskResult>((resolve) => {
     init({
       post: (message) => {
+        if (isRequestEnd(message)) {
+          const keys = repeatAnswers.takeSeedsUsed()
+          if (keys.length > 0) {
+            processSend({ [MP_TAG]: true, kind: 'answers-used', keys } satisfies AnswersUsedMessage)
+          }
+        }
         if (!sendWithoutReply(message, processSend, deliver) && repeatAnswers.outgoing(message)) {
           processSend(message)
         }
@@ -95,3 +106,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
   })
 }
 
+function isRequestEnd(message: unknown): boolean {
+  return (message as { __vitest_worker_response__?: boolean, type?: string } | null)?.__vitest_worker_response__ === true
+    && (message as { type: string }).type === 'testfileFinished'
+}

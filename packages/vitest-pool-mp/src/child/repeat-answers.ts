@@ -3,12 +3,12 @@
 // it, to resolve and fetch each of them: four round trips to a busy main process between one
 // test and the next. Within one worker's life the answers cannot change (Vitest's own rule:
 // "if a module is invalidated, the worker is recreated"), so the second ask is answered here.
+// Main also sends, ahead of a request, what workers of the same files asked before (seed): a fresh
+// worker then boots without a round trip for its setup file, its test file or their imports.
 
-import type { Answer, Call } from './birpc-wire.js'
+import type { Answer } from './birpc-wire.js'
+import { REPEATABLE_CALLS, repeatableCallKey } from '../protocol.js'
 import { isAnswer, isCall } from './birpc-wire.js'
-
-/** Runtime calls whose answer depends on their arguments only, for the life of one worker. */
-const REPEATABLE = new Set(['resolve', 'fetch', 'resolveSnapshotPath'])
 
 /**
  * Sits between Vitest's worker and the IPC channel. `outgoing` returns false for a call it
@@ -17,25 +17,45 @@ const REPEATABLE = new Set(['resolve', 'fetch', 'resolveSnapshotPath'])
 export class RepeatAnswers {
   private readonly answers = new Map<string, unknown>()
   private readonly pending = new Map<string, string>()
+  private readonly seeded = new Set<string>()
+  private readonly seedsUsed = new Set<string>()
 
   constructor(private readonly deliver: (message: Answer) => void) {}
 
   /** Whether the message must still go to main. */
   outgoing(message: unknown): boolean {
-    if (!isCall(message) || message.i === undefined || !REPEATABLE.has(message.m)) {
+    if (!isCall(message) || message.i === undefined || !REPEATABLE_CALLS.has(message.m)) {
       return true
     }
-    const key = callKey(message)
+    const key = repeatableCallKey(message.m, message.a)
     if (key === undefined) {
       return true
     }
     if (this.answers.has(key)) {
+      if (this.seeded.delete(key)) {
+        this.seedsUsed.add(key)
+      }
       const answer: Answer = { t: 's', i: message.i, r: structuredClone(this.answers.get(key)) }
       queueMicrotask(() => this.deliver(answer))
       return false
     }
     this.pending.set(message.i, key)
     return true
+  }
+
+  /** Answers main sent ahead of any ask, each a copy of its own (fresh from the channel). */
+  seed(answers: readonly (readonly [key: string, answer: unknown])[]): void {
+    for (const [key, answer] of answers) {
+      this.answers.set(key, answer)
+      this.seeded.add(key)
+    }
+  }
+
+  /** The seeded answers the worker used since the last call, each reported once. */
+  takeSeedsUsed(): string[] {
+    const used = [...this.seedsUsed]
+    this.seedsUsed.clear()
+    return used
   }
 
   incoming(message: unknown): void {
@@ -51,14 +71,5 @@ export class RepeatAnswers {
       // A copy: the worker gets the message itself, and the module runner keeps what it is given.
       this.answers.set(key, structuredClone(message.r))
     }
-  }
-}
-
-function callKey(call: Call): string | undefined {
-  try {
-    return `${call.m}\0${JSON.stringify(call.a)}`
-  }
-  catch {
-    return undefined
   }
 }
