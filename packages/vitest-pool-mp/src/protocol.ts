@@ -7,11 +7,13 @@ export const MP_TAG = '__vitest_pool_mp__'
 
 /**
  * Vitest's runtime calls that answer nothing (they return void) and that Vitest's worker waits
- * for all the same: onQueued before it collects a file, the last onTaskUpdate and snapshotSaved
- * before it reports the file done. The child sends them as birpc events and answers them itself
- * (child/reports-without-reply.ts); main reports a failure of one as an unhandled error.
+ * for all the same: onQueued before it collects a file, onCollected before it runs the file's
+ * first test, the last onTaskUpdate and snapshotSaved before it reports the file done. The child
+ * sends them as birpc events and answers them itself (child/reports-without-reply.ts); main
+ * handles them in the order they came, and reports a failure of one as an unhandled error. A
+ * file planned from its source still waits before its tests for main's verdict on what it collected.
  */
-export const REPORTS_WITHOUT_REPLY: ReadonlySet<string> = new Set(['onQueued', 'onTaskUpdate', 'snapshotSaved'])
+export const REPORTS_WITHOUT_REPLY: ReadonlySet<string> = new Set(['onQueued', 'onCollected', 'onTaskUpdate', 'snapshotSaved'])
 
 /**
  * Vitest's runtime calls whose answer depends on their arguments alone for as long as no source

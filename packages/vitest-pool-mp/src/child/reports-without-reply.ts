@@ -1,4 +1,4 @@
-// Each wait for a void report is a round trip to a main process busy with other workers: three of
+// Each wait for a void report is a round trip to a main process busy with other workers: four of
 // them per batch, between one test's end and the next one's begin in a warm worker, and in every
 // fresh process. The channel keeps the reports in order, and main handles them in that order.
 

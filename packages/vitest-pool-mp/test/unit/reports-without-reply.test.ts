@@ -4,6 +4,7 @@ import { sendWithoutReply } from '../../src/child/reports-without-reply.js'
 
 interface MainFunctions {
   onQueued: (file: string) => void
+  onCollected: (files: string[]) => void
   snapshotSaved: (result: string) => void
   resolve: (id: string) => string
 }
@@ -22,6 +23,7 @@ function connect() {
       await mainBusy
       seen.push(`onQueued ${file}`)
     },
+    onCollected: files => void seen.push(`onCollected ${files.join()}`),
     snapshotSaved: result => void seen.push(`snapshotSaved ${result}`),
     resolve: (id) => {
       seen.push(`resolve ${id}`)
@@ -50,11 +52,12 @@ describe('sendWithoutReply', () => {
   test('a void report resolves for the worker at once; main still gets it, and answers nothing', async () => {
     const { worker, seen, answersSent, releaseMain } = connect()
     await worker.onQueued('/a.test.ts')
+    await worker.onCollected(['/a.test.ts'])
     await worker.snapshotSaved('saved')
-    expect(seen).toEqual(['snapshotSaved saved'])
+    expect(seen).toEqual(['onCollected /a.test.ts', 'snapshotSaved saved'])
     releaseMain()
     await new Promise(resolve => setTimeout(resolve, 0))
-    expect(seen).toEqual(['snapshotSaved saved', 'onQueued /a.test.ts'])
+    expect(seen).toEqual(['onCollected /a.test.ts', 'snapshotSaved saved', 'onQueued /a.test.ts'])
     expect(answersSent).toEqual([])
   })
 
