@@ -55,6 +55,12 @@ export class KnownAnswers {
   /** Each test file's questions: the last run's, then this run's. */
   private readonly byFile = new Map<string, Set<string>>()
   private readonly askedNow = new Set<string>()
+  /** For each question asked in a worker's first request, the test files of the workers that asked it. */
+  private readonly bootAskers = new Map<string, Set<string>>()
+  /** Questions to answer ahead: those of requests about to start, then the rest of the run. */
+  private readonly soon = new Set<string>()
+  private readonly later = new Set<string>()
+  private draining = false
   private readonly salt: string
 
   /**
@@ -114,10 +120,6 @@ export class KnownAnswers {
   private keysOf(moduleIds: readonly string[]): string[] {
     return [BOOT, ...moduleIds].flatMap(moduleId => [...this.byFile.get(moduleId) ?? []])
   }
-
-  private readonly soon = new Set<string>()
-  private readonly later = new Set<string>()
-  private draining = false
 
   /**
    * Answers what is asked ahead one question at a time, as one worker asks them: Vitest times
@@ -187,8 +189,6 @@ export class KnownAnswers {
     }
     catch {}
   }
-
-  private readonly bootAskers = new Map<string, Set<string>>()
 
   private remember(key: string, worker: AskingWorker): void {
     worker.known.add(key)
