@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { REPEATABLE_CALLS, repeatableCallKey } from './protocol.js'
 
@@ -165,7 +165,10 @@ export class KnownAnswers {
     this.settled.clear()
   }
 
-  /** Keeps this run's questions for the next run; a file this run did not run keeps its old ones. */
+  /**
+   * Keeps this run's questions for the next run; a file this run did not run keeps its old ones,
+   * as long as it exists.
+   */
   save(): void {
     const path = this.path
     if (path === undefined || this.askedNow.size === 0) {
@@ -174,6 +177,9 @@ export class KnownAnswers {
     const index = new Map<string, number>()
     const stored: StoredQuestions = { format: QUESTIONS_FORMAT, salt: this.salt, questions: [], files: {} }
     for (const [moduleId, keys] of this.byFile) {
+      if (moduleId !== BOOT && !this.askedNow.has(moduleId) && !existsSync(moduleId)) {
+        continue
+      }
       stored.files[moduleId] = [...keys].map((key) => {
         let at = index.get(key)
         if (at === undefined) {

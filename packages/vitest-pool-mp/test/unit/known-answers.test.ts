@@ -1,7 +1,7 @@
 import type { AskingWorker } from '../../src/known-answers.js'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { RepeatAnswers } from '../../src/child/repeat-answers.js'
 import { KnownAnswers, questionsPath } from '../../src/known-answers.js'
@@ -122,6 +122,23 @@ describe('KnownAnswers', () => {
 
     const stored = JSON.parse(readFileSync(path, 'utf-8')) as { questions: [string, unknown[]][], files: Record<string, number[]> }
     expect(stored.files['/a.test.ts']!.map(at => stored.questions[at])).toEqual([['fetch', ['/helper.ts']]])
+  })
+
+  test('a test file this run did not run keeps its questions while it exists', async () => {
+    const path = cachePath()
+    const kept = join(dirname(path), 'kept.test.ts')
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(kept, '')
+    const run1 = mainAnswers(path)
+    await run1.answers.serve('fetch', ['/kept-helper.ts'], worker([kept]))
+    await run1.answers.serve('fetch', ['/gone-helper.ts'], worker(['/deleted.test.ts']))
+    run1.answers.save()
+
+    const run2 = mainAnswers(path)
+    await run2.answers.serve('fetch', ['/a.ts'], worker(['/a.test.ts']))
+    run2.answers.save()
+    const stored = JSON.parse(readFileSync(path, 'utf-8')) as { files: Record<string, number[]> }
+    expect(Object.keys(stored.files).sort()).toEqual(['/a.test.ts', kept].sort())
   })
 
   test('a source file that changes makes main answer again', async () => {
