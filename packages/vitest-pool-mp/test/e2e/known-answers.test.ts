@@ -16,6 +16,17 @@ function fetchesOf(run: FixtureRun, file: string): number {
     .reduce((sum, [, durations]) => sum + durations.length, 0)
 }
 
+/**
+ * Main answered each of the module's questions at most once, and at least one was asked. Vitest's
+ * own pools answer once per process that asks; Vitest 5 may also serve a worker from its own
+ * module cache, so that not every question is asked.
+ */
+function expectAnsweredOnce(run: FixtureRun, file: string, questions: number): void {
+  const fetches = fetchesOf(run, file)
+  expect(fetches).toBeGreaterThanOrEqual(1)
+  expect(fetches).toBeLessThanOrEqual(questions)
+}
+
 interface StoredQuestions {
   questions: [string, unknown[]][]
   files: Record<string, number[]>
@@ -41,8 +52,8 @@ describe('the answers workers ask of the main process', () => {
       expect(values(first)).toEqual(['a 1 v1!', 'a 2 v1!', 'a 3 v1!', 'b 1 v1!', 'b 2 v1!'])
       expect(new Set(first.records.map(r => r.pid)).size).toBe(5)
       // Five processes loaded them; main answered once per question (Vitest's own pools: five times).
-      expect(fetchesOf(first, 'helper.ts')).toBe(2)
-      expect(fetchesOf(first, 'dep.ts')).toBe(1)
+      expectAnsweredOnce(first, 'helper.ts', 2)
+      expectAnsweredOnce(first, 'dep.ts', 1)
 
       // Each file's questions, kept: its own module and what it imports, by file.
       const asked = (file: string, stored = questionsFile()) => Object.entries(stored.files).find(([moduleId]) => basename(moduleId) === file)![1]
@@ -50,16 +61,19 @@ describe('the answers workers ask of the main process', () => {
         .filter(([method]) => method === 'fetch')
         .map(([, args]) => basename(String(args[0])))
       for (const file of ['a-free.test.ts', 'b-free.test.ts']) {
-        expect(asked(file)).toEqual(expect.arrayContaining([file, 'helper.ts', 'dep.ts']))
+        expect(asked(file)).toContain(file)
       }
+      // The first workers to load the helper and its dependency asked for them (Vitest 5 may serve
+      // a later worker from its own module cache, unasked).
+      expect([...asked('a-free.test.ts'), ...asked('b-free.test.ts')]).toEqual(expect.arrayContaining(['helper.ts', 'dep.ts']))
 
       // The next run answers them again, from the source as it is now.
       writeFileSync(join(root, 'dep.ts'), `export const suffix = '?'\n`)
       const second = await runFixture(root)
       expect(second.exitCode).toBe(0)
       expect(values(second)).toEqual(['a 1 v1?', 'a 2 v1?', 'a 3 v1?', 'b 1 v1?', 'b 2 v1?'])
-      expect(fetchesOf(second, 'helper.ts')).toBe(2)
-      expect(fetchesOf(second, 'dep.ts')).toBe(1)
+      expectAnsweredOnce(second, 'helper.ts', 2)
+      expectAnsweredOnce(second, 'dep.ts', 1)
       // What its workers used of the answers sent ahead stays asked for the run after (their own
       // test file at least: Vitest 5 may load its imports from its own module cache, unasked).
       expect(asked('a-free.test.ts')).toEqual(expect.arrayContaining(['a-free.test.ts']))
@@ -75,7 +89,7 @@ describe('the answers workers ask of the main process', () => {
     try {
       const run = await runFixture(root, { config: { cache: false } })
       expect(run.exitCode).toBe(0)
-      expect(fetchesOf(run, 'helper.ts')).toBe(2)
+      expectAnsweredOnce(run, 'helper.ts', 2)
       const kept = readdirSync(root, { recursive: true, encoding: 'utf-8' }).filter(file => file.endsWith('questions.json'))
       expect(kept).toEqual([])
     }
