@@ -88,10 +88,10 @@ export class ProjectRun {
     const target = this.target as unknown as Record<string, (...args: unknown[]) => unknown>
     this.answers = new KnownAnswers(
       (method, args) => target[method]!(...args),
-      project.vitest.config.cache === false ? undefined : questionsPath(project.vite.config.cacheDir),
+      this.cachePath(questionsPath),
       this.cacheSalt(),
     )
-    this.durationCache = project.vitest.config.cache === false ? undefined : durationCachePath(project.vite.config.cacheDir)
+    this.durationCache = this.cachePath(durationCachePath)
     this.previousDurations = this.durationCache ? readDurations(this.durationCache) : new Map()
     this.launcher = new ChildLauncher({
       tinypool,
@@ -261,8 +261,12 @@ export class ProjectRun {
   }
 
   private scanCache(): ScanCache {
-    const { vitest, vite } = this.project
-    return new ScanCache(vitest.config.cache === false ? undefined : scanCachePath(vite.config.cacheDir), ScanCache.salt([this.cacheSalt()]))
+    return new ScanCache(this.cachePath(scanCachePath), ScanCache.salt([this.cacheSalt()]))
+  }
+
+  /** Where in Vite's cache directory the pool keeps one of its caches; `undefined` with Vitest's `cache: false`. */
+  private cachePath(inCacheDir: (cacheDir: string) => string): string | undefined {
+    return this.project.vitest.config.cache === false ? undefined : inCacheDir(this.project.vite.config.cacheDir)
   }
 
   /** What else, besides a file's source, changes what Vite makes of it: Vitest's version and the Vite plugins. */

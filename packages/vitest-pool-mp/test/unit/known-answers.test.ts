@@ -148,12 +148,6 @@ describe('KnownAnswers', () => {
     await answers.serve('fetch', ['/helper.ts'], worker(['/a.test.ts']))
     expect(computed).toEqual(['fetch /helper.ts', 'fetch /helper.ts'])
   })
-
-  test('nothing is kept without a cache folder (cache: false)', async () => {
-    const { answers } = mainAnswers(undefined)
-    await answers.serve('fetch', ['/helper.ts'], worker(['/a.test.ts']))
-    expect(() => answers.save()).not.toThrow()
-  })
 })
 
 describe('answers sent ahead, in the worker', () => {
