@@ -34,6 +34,8 @@ export class ChildLauncher {
   private readonly warm = new Map<number, ChildHost>()
   /** Children booted before the run knew what they would run; first requests take them. */
   private readonly spares: ChildHost[] = []
+  /** Warm workers stopped before the run ended; `close` waits for them too. */
+  private readonly retiring = new Set<Promise<void>>()
 
   constructor(private readonly options: ChildLauncherOptions) {}
 
@@ -136,11 +138,25 @@ export class ChildLauncher {
     this.active.forEach(host => host.kill())
   }
 
+  /**
+   * With module isolation: stops the warm workers of the slots not in use, as the run has no batch
+   * left to start. Their processes end while the last batches still run, instead of after them.
+   */
+  retireIdle(slotsInUse: ReadonlySet<number>): void {
+    for (const [poolId, host] of this.warm) {
+      if (!slotsInUse.has(poolId)) {
+        this.warm.delete(poolId)
+        const retired: Promise<void> = this.retire(host).finally(() => this.retiring.delete(retired))
+        this.retiring.add(retired)
+      }
+    }
+  }
+
   /** Stops the warm workers once the run needs them no more. */
   async close(): Promise<void> {
     const unused = [...this.warm.values(), ...this.spares.splice(0)]
     this.warm.clear()
-    await Promise.all(unused.map(host => this.retire(host)))
+    await Promise.all([...unused.map(host => this.retire(host)), ...this.retiring])
   }
 
   private async retire(host: ChildHost): Promise<void> {

@@ -226,8 +226,12 @@ export class ProjectRun {
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.scheduler.hold(held)
       this.plannedSignal.resolve()
-      this.answers.prefetch([...new Set(batches.flatMap(batch => batch.files.map(entry => entry.moduleId)))])
-      await this.runBatches(this.scheduler, this.merger)
+      // The run's other answers are worked out ahead once a first batch has ended: before that,
+      // main's CPU is the booting workers' (each request prepares its own files' answers).
+      const firstEnded = createDeferred()
+      const files = [...new Set(batches.flatMap(batch => batch.files.map(entry => entry.moduleId)))]
+      void firstEnded.promise.then(() => this.answers.prefetch(files))
+      await this.runBatches(this.scheduler, this.merger, () => firstEnded.resolve())
       if (this.durationCache) {
         writeDurations(this.durationCache, this.previousDurations, this.merger.measured)
       }
@@ -600,20 +604,26 @@ export class ProjectRun {
 
   private refusal: Promise<void> | undefined
 
-  private async runBatches(scheduler: BatchScheduler, merger: ReportMerger): Promise<void> {
+  private async runBatches(scheduler: BatchScheduler, merger: ReportMerger, onBatchEnd: () => void): Promise<void> {
     const running = new Set<Promise<void>>()
     while (!this.cancelled && (!scheduler.isDone || this.tracked.size > 0)) {
       const slot = this.slots.tryTake()
       const batch = slot === undefined ? undefined : scheduler.next(this.running.others(this))
       if (slot !== undefined && batch) {
         this.running.add(this, batch)
+        this.slotsInUse.add(slot)
         const task: Promise<void> = this.runBatch(batch, slot).finally(() => {
+          onBatchEnd()
           scheduler.finish(batch.id)
           running.delete(task)
           this.running.remove(this, batch)
+          this.unchecked.delete(batch.id)
+          this.slotsInUse.delete(slot)
           this.slots.release(slot)
+          this.retireIdleWarmWorkers()
         })
         running.add(task)
+        this.retireIdleWarmWorkers()
         continue
       }
       if (slot !== undefined) {
@@ -625,6 +635,21 @@ export class ProjectRun {
       await merger.batchEnded(batch, CANCELLED)
     }
     await Promise.all([...running, ...this.tracked])
+  }
+
+  /** The slots this run's batches hold now. */
+  private readonly slotsInUse = new Set<number>()
+  /** Running batches whose files main has yet to check against the plan: a failed check adds batches. */
+  private readonly unchecked = new Set<number>()
+
+  /**
+   * Once no batch is left to start and none can be added, a warm worker without a batch has
+   * nothing left to do in this run.
+   */
+  private retireIdleWarmWorkers(): void {
+    if (!this.scheduler!.hasPending && this.unchecked.size === 0 && this.tracked.size === 0) {
+      this.launcher.retireIdle(this.slotsInUse)
+    }
   }
 
   /** Resolves when a batch ends anywhere in the run, a slot frees, or the run is cancelled. */
@@ -658,6 +683,13 @@ export class ProjectRun {
             watchdogMs: this.watchdogFor(late.flatMap(moduleId => [...this.timeouts.get(moduleId)?.values() ?? []])),
           }),
         }
+    if (verify) {
+      this.unchecked.add(batch.id)
+      void merger.lateVerdict(batch.id).finally(() => {
+        this.unchecked.delete(batch.id)
+        this.retireIdleWarmWorkers()
+      })
+    }
     const outcome = await this.runChild(poolId, batch.files.map(entry => entry.moduleId), batch.files, {
       label,
       method: 'run',

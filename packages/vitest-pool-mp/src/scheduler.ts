@@ -86,6 +86,11 @@ export class BatchScheduler {
     return this.running.size
   }
 
+  /** Whether a batch is still to start (held ones included). */
+  get hasPending(): boolean {
+    return this.pending.length > 0
+  }
+
   get isDone(): boolean {
     return this.pending.length === 0 && this.running.size === 0
   }

@@ -104,6 +104,18 @@ describe('BatchScheduler', () => {
     expect(scheduler.isDone).toBe(true)
   })
 
+  test('hasPending while a batch is left to start, held ones included, and again once batches are added', () => {
+    const scheduler = new BatchScheduler([batch(1, 'free'), batch(2, 'free')], 10)
+    scheduler.hold([2])
+    expect(startAll(scheduler)).toEqual([1])
+    expect(scheduler.hasPending).toBe(true)
+    scheduler.release([2])
+    startAll(scheduler)
+    expect(scheduler.hasPending).toBe(false)
+    scheduler.add([batch(3, 'free')])
+    expect(scheduler.hasPending).toBe(true)
+  })
+
   test('isDone once nothing is pending and nothing runs', () => {
     const scheduler = new BatchScheduler([batch(1, 'free'), batch(2, 'free')], 1)
     expect(scheduler.isDone).toBe(false)
