@@ -5,11 +5,13 @@ export const CANCELLED: BatchFailure = {
   state: 'skip',
   runningMessage: 'Not run: the test run was cancelled.',
   pendingMessage: 'Not run: the test run was cancelled.',
+  afterTestsMessage: 'The test run was cancelled.',
 }
 
 /**
  * What the tests of a batch that did not report everything are told: the cause, the process, the
- * batch (`where`), and whether the test was running or never started.
+ * batch (`where`), and whether the test was running or never started; or the file, when the
+ * batch's tests had all ended.
  */
 export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure {
   switch (outcome.kind) {
@@ -18,13 +20,14 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         state: 'fail',
         runningMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting this test's result.`,
         pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
+        afterTestsMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting all of this file.`,
       }
     case 'cancelled':
     case 'abandoned':
       return CANCELLED
     case 'start-failed': {
       const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`
-      return { state: 'fail', runningMessage: message, pendingMessage: message }
+      return { state: 'fail', runningMessage: message, pendingMessage: message, afterTestsMessage: message }
     }
     case 'crashed': {
       const how = outcome.signal
@@ -35,6 +38,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         state: 'fail',
         runningMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} while this test was running.`,
         pendingMessage: `[vitest-pool-mp] Not run: the ${process} running ${where} ${how} before this test started.`,
+        afterTestsMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} after its tests had ended (in an afterAll hook, or while it tore down).`,
       }
     }
     case 'hung': {
@@ -43,6 +47,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         state: 'fail',
         runningMessage: `[vitest-pool-mp] This test hung: the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Vitest's own timeout cannot stop code that never yields, such as a busy loop.`,
         pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} hung on an earlier test and was killed after ${seconds} s.`,
+        afterTestsMessage: `[vitest-pool-mp] After its tests had ended, the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed.`,
       }
     }
   }

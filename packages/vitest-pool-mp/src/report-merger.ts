@@ -16,6 +16,8 @@ export interface BatchFailure {
   runningMessage: string
   /** For the tests that never started. */
   pendingMessage: string
+  /** For the file, when every test of the batch had ended (an afterAll hook, or the worker's teardown). */
+  afterTestsMessage: string
 }
 
 interface SuiteState {
@@ -647,7 +649,7 @@ export class ReportMerger {
         continue
       }
       const failed = failure?.state === 'fail'
-        ? { state: 'fail' as const, ...(!blamed && suite.depth === 0 && { errors: [workerError(afterTestsMessage(failure.runningMessage))] }) }
+        ? { state: 'fail' as const, ...(!blamed && suite.depth === 0 && { errors: [workerError(failure.afterTestsMessage)] }) }
         : { state: 'skip' as const }
       this.recordSuiteResult(id, suite, batch.id, skipped ?? failed, outPacks, outEvents)
     }
@@ -691,13 +693,6 @@ function dedupeErrors(errors: TaskError[]): TaskError[] {
     seen.add(key)
     return true
   })
-}
-
-/** A worker's failure told to the file whose tests had all ended when it came (an afterAll hook, teardown). */
-function afterTestsMessage(runningMessage: string): string {
-  return runningMessage
-    .replace(' while this test was running', ' after its tests had ended (in an afterAll hook, or while it tore down)')
-    .replace('This test hung: the worker', 'After its tests had ended, the worker')
 }
 
 function workerError(message: string): TaskError {

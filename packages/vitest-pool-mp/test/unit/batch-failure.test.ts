@@ -9,6 +9,7 @@ describe('batchFailure', () => {
     expect(failure.state).toBe('fail')
     expect(failure.runningMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL while this test was running.')
     expect(failure.pendingMessage).toBe('[vitest-pool-mp] Not run: the worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL before this test started.')
+    expect(failure.afterTestsMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL after its tests had ended (in an afterAll hook, or while it tore down).')
   })
 
   test('an exit names the code', () => {
@@ -19,6 +20,7 @@ describe('batchFailure', () => {
     const failure = batchFailure({ kind: 'hung', pid: 7, silentForMs: 12_345 }, where)
     expect(failure.runningMessage).toContain('This test hung')
     expect(failure.runningMessage).toContain('12.3 s')
+    expect(failure.afterTestsMessage).toMatch(/^\[vitest-pool-mp\] After its tests had ended, the worker \(pid 7\) .* made no progress for 12\.3 s/)
   })
 
   test('a start failure carries the worker\'s own error', () => {
