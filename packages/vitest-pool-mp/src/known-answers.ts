@@ -44,8 +44,8 @@ export function questionsPath(cacheDir: string): string {
  * imports, one round trip at a time, each waiting for a main process busy with other workers.
  * Here main answers each question once per run; a worker that is about to run a file is sent,
  * ahead of its request, every answer the file's workers needed before (in this run, or in the last
- * one: those questions are kept in Vite's cache directory and answered again while the workers
- * boot). The answers themselves are never kept between runs: each is Vitest's own answer in
+ * one: those questions are kept in Vite's cache directory and answered again, a request's own
+ * files' while its worker boots, the rest once the run's first batch has ended). The answers themselves are never kept between runs: each is Vitest's own answer in
  * this run. A question that was not asked this time costs main one answer nobody reads.
  */
 export class KnownAnswers {

@@ -43,7 +43,7 @@ interface StoredQuestions {
 describe('the answers workers ask of the main process', () => {
   // Five free tests, five fresh processes, each loading helper.ts and dep.ts through Vite's module
   // runner: main answers each module's questions once per run, and keeps the questions (never the
-  // answers) for the next run, which answers them while the workers boot.
+  // answers) for the next run, which answers them ahead of its workers' asking.
   test('are given once per run, asked again by the next run, and never outlive a change to the source', async () => {
     const { root, dispose } = copyFixture('known-answers')
     try {
