@@ -84,7 +84,14 @@ export class ProjectRun {
     /** How many worker processes to boot while the run is planned (its share of the slots). */
     spares = 0,
   ) {
-    this.target = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    const methods = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    this.target = {
+      ...methods,
+      // With `bail`, every worker whose failure reaches the limit asks Vitest to cancel, and with
+      // a test per worker several do. Vitest takes a second cancel for a forced one: it stops the
+      // pool's workers at once and ends the run before their reports are in.
+      onCancel: reason => this.cancelled ? undefined : methods.onCancel(reason),
+    }
     const target = this.target as unknown as Record<string, (...args: unknown[]) => unknown>
     this.answers = new KnownAnswers(
       (method, args) => target[method]!(...args),
@@ -168,6 +175,11 @@ export class ProjectRun {
       return this.fatal
     }
     await filesDone
+    if (this.cancelled) {
+      // Vitest ends a cancelled run once the files it has handed to a worker are done, and drops
+      // the ones it had not handed out yet, which still run here: their reports must come first.
+      await this.finished
+    }
     return undefined
   }
 
@@ -177,6 +189,7 @@ export class ProjectRun {
       return
     }
     this.cancelled = true
+    this.merger?.cancel()
     this.launcher.cancel(reason)
     this.wake?.()
     setTimeout(() => this.launcher.kill(), CANCEL_KILL_TIMEOUT).unref()

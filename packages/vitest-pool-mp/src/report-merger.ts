@@ -2,6 +2,7 @@ import type { PlannedBatch } from './batches.js'
 import type { Deferred } from './deferred.js'
 import type { ProgressMessage } from './protocol.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
+import { CANCELLED } from './batch-failure.js'
 import { createDeferred } from './deferred.js'
 import { reportFileNotRun } from './refused-file.js'
 
@@ -98,6 +99,7 @@ export class ReportMerger {
   private readonly forgotten = new Set<number>()
   /** How long each test that ran took, by id, for the next run's plan. */
   readonly measured = new Map<string, number>()
+  private cancelled = false
 
   constructor(
     private readonly target: RuntimeRPC,
@@ -505,9 +507,10 @@ export class ReportMerger {
     const outEvents: RunnerTaskEventPack[] = []
     const packById = new Map(packs.map(pack => [pack[0], pack]))
 
+    const finished = this.cancelled ? new Set(events.filter(([, name]) => name === 'test-finished').map(([id]) => id)) : undefined
     for (const pack of packs) {
       if (this.testOwner.get(pack[0]) === batch.id) {
-        outPacks.push(pack)
+        outPacks.push(finished?.has(pack[0]) ? this.skippedIfNotRun(pack) : pack)
         const result = pack[1]
         if ((result?.state === 'pass' || result?.state === 'fail') && result.duration !== undefined) {
           this.measured.set(pack[0], result.duration)
@@ -543,6 +546,26 @@ export class ReportMerger {
     if (outPacks.length || outEvents.length) {
       await this.target.onTaskUpdate(outPacks, outEvents)
     }
+  }
+
+  /**
+   * From now on, tests a worker ends without running are reported as skipped: once a run is
+   * cancelled (`bail`, or a key in watch mode), Vitest's runner ends the tests it has not started
+   * without a result, which reporters would show as still pending.
+   */
+  cancel(): void {
+    this.cancelled = true
+  }
+
+  private skippedIfNotRun(pack: RunnerTaskResultPack): RunnerTaskResultPack {
+    const [id, result, meta] = pack
+    const mode = this.tasks.get(id)?.mode
+    if ((result && result.state !== 'run') || mode === 'skip' || mode === 'todo') {
+      return pack
+    }
+    // Vitest's runner gives skipped tests a `note` its types do not declare (as closeBatch does).
+    const skipped = { ...result, state: 'skip', ...{ note: CANCELLED.pendingMessage } } satisfies RunnerTaskResult
+    return [id, skipped, meta]
   }
 
   /** The result of a test that ended, but whose report died with its worker. */

@@ -166,6 +166,22 @@ describe('ReportMerger', () => {
     expect(target.results('T2').map(result => result.state)).toEqual(['run', 'pass'])
   })
 
+  test('once the run is cancelled, a test its worker ends without a result is skipped with a note', async () => {
+    const { target, merger, w1, w2 } = freeScenario()
+    await w1.collect()
+    await w2.collect()
+    // Before the cancel, Vitest's runner's own report passes through as it is.
+    await w2.update([['T2', undefined, {}]], [['T2', 'test-prepare'], ['T2', 'test-finished']])
+    merger.cancel()
+    // Vitest's runner ends a test it did not start after a cancel without a result.
+    await w1.update([['T1', undefined, {}]], [['T1', 'test-prepare'], ['T1', 'test-finished']])
+    // A test still running (no test-finished yet) keeps its state.
+    await w1.update([['T4', { state: 'run', startTime: 100 }, {}]], [['T4', 'test-prepare']])
+    expect(target.results('T2')).toEqual([undefined])
+    expect(target.results('T1')).toEqual([{ state: 'skip', note: 'Not run: the test run was cancelled.' }])
+    expect(target.results('T4')).toEqual([{ state: 'run', startTime: 100 }])
+  })
+
   test('the host forwards the non-runnable tests it owns', async () => {
     const { target, w1 } = freeScenario()
     await w1.collect()
