@@ -442,7 +442,7 @@ export class ProjectRun {
     if (errors.length) {
       const all = new Map(trees)
       this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
-      this.predicted.trees.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
+      this.predicted.trees.forEach((predicted, moduleId) => all.set(moduleId, reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)))
       void this.refuseRun(all, errors)
       return undefined
     }

@@ -2,7 +2,8 @@ import type { RunnerTaskResult, RunnerTestFile, RuntimeRPC } from './vitest-type
 
 /**
  * Reports a file that will not run, the way Vitest reports a file that failed to collect:
- * failed with the given errors, or, with none, skipped. `queued`: Vitest already knows the file.
+ * failed with the given errors, or, with none, skipped. Its tests are skipped either way, so that
+ * reporters count them. `queued`: Vitest already knows the file.
  */
 export async function reportFileNotRun(
   target: RuntimeRPC,
@@ -13,6 +14,7 @@ export async function reportFileNotRun(
   if (!queued) {
     await target.onQueued(tree)
   }
+  skipTasks(tree)
   if (errors.length) {
     const result: RunnerTaskResult = { state: 'fail', errors: errors.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}` })) }
     tree.result = result
@@ -23,4 +25,11 @@ export async function reportFileNotRun(
   tree.mode = 'skip'
   await target.onCollected([tree])
   await target.onTaskUpdate([[tree.id, { state: 'skip' }, tree.meta]], [[tree.id, 'suite-prepare', undefined], [tree.id, 'suite-finished', undefined]])
+}
+
+function skipTasks(suite: { tasks?: RunnerTestFile['tasks'] }): void {
+  for (const task of suite.tasks ?? []) {
+    task.mode = 'skip'
+    skipTasks(task as { tasks?: RunnerTestFile['tasks'] })
+  }
 }

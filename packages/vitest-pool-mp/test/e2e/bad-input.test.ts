@@ -81,6 +81,13 @@ describe.each(matrix)('$fixture, isolation: $isolation', ({ fixture, names, plac
     expect(run.json?.testResults.some(file => file.status === 'failed' && file.message.includes('[vitest-pool-mp]'))).toBe(true)
   })
 
+  test('reports every test it knows of in the refused files as skipped, none as still pending', () => {
+    const statuses = run.json!.testResults.flatMap(file => file.assertionResults.map(test => test.status))
+    expect(statuses.length).toBeGreaterThan(0)
+    expect(statuses.filter(status => status !== 'skipped')).toEqual([])
+    expect(run.json!.numPendingTests).toBe(statuses.length)
+  })
+
   test('points at every declaration as file:line, without includeTaskLocation in the config', () => {
     const text = output(run)
     for (const place of places) {
