@@ -7,6 +7,7 @@ import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { RepeatAnswers } from './repeat-answers.js'
 import { sendWithoutReply } from './reports-without-reply.js'
+import { keepV8CoverageSession } from './v8-coverage-session.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
 type Listener = (message: unknown) => void
@@ -98,8 +99,14 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
         process.exit = processExit
         resolve({ pid: process.pid })
       },
-      runTests: (state, traces) => runBaseTests('run', state, traces),
-      collectTests: (state, traces) => runBaseTests('collect', state, traces),
+      runTests: async (state, traces) => {
+        await keepV8CoverageSession(state.config.coverage)
+        return runBaseTests('run', state, traces)
+      },
+      collectTests: async (state, traces) => {
+        await keepV8CoverageSession(state.config.coverage)
+        return runBaseTests('collect', state, traces)
+      },
       setup: setupEnvironment,
     })
     processSend({ [MP_TAG]: true, kind: 'ready', pid: process.pid } satisfies ReadyMessage)

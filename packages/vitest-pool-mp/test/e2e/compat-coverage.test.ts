@@ -52,7 +52,7 @@ async function cover(pool: 'forks' | 'mp', isolation: 'process' | 'module' = 'pr
 test('coverage v8: lines run in different workers of one file are all counted, as on forks', async () => {
   const forks = await cover('forks')
   const mp = await cover('mp')
-  expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0 })
+  expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0, 'src/math.ts both': 2 })
   expect(mp.functions).toEqual(forks.functions)
   expect(mp.summary).toEqual(forks.summary)
 })
@@ -60,7 +60,7 @@ test('coverage v8: lines run in different workers of one file are all counted, a
 test('coverage v8 with isolation: \'module\' (warm workers) counts the same', async () => {
   const forks = await cover('forks', 'module')
   const mp = await cover('mp', 'module')
-  expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0 })
+  expect(forks.functions).toEqual({ 'src/math.ts alpha': 1, 'src/math.ts beta': 1, 'src/math.ts gamma': 0, 'src/math.ts both': 2 })
   expect(mp.functions).toEqual(forks.functions)
   expect(mp.summary).toEqual(forks.summary)
 })
