@@ -236,6 +236,9 @@ export class ProjectRun {
         },
         fileTask: moduleId => this.fileTask(moduleId),
       })
+      if (this.cancelled) {
+        this.merger.cancel()
+      }
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.scheduler.hold(held)
       this.plannedSignal.resolve()
