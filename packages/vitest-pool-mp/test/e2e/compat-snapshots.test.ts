@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { copyFixture, fixtureRoot, normalJson, runBoth } from './compat-helpers'
@@ -51,6 +51,38 @@ describe('snapshots written by several workers of one file', () => {
     expect(await writeSnapshots('compat-snapshots-module', 'mp', 'new', false)).toEqual(EXPECTED_KEYS)
     expect(await writeSnapshots('compat-snapshots-module', 'mp', 'all', false)).toEqual(EXPECTED_KEYS)
   })
+
+  // Inline snapshots are written into the test file, and a file snapshot into its own file: the
+  // merging of .snap entries must not touch them (it once took a test file for an empty .snap
+  // and deleted it). Each worker's edits land on the lines its positions refer to.
+  for (const isolation of ['process', 'module'] as const) {
+    test(`inline and file snapshots written by several workers are the same as on forks (isolation: '${isolation}')`, async () => {
+      const written = async (pool: 'forks' | 'mp') => {
+        const copy = copyFixture(isolation === 'module' ? 'compat-snapshots-module' : 'compat-snapshots')
+        copies.push(copy.dispose)
+        if (isolation === 'module') {
+          for (const file of ['inline.test.ts', 'barrier.ts']) {
+            cpSync(join(fixtureRoot('compat-snapshots'), file), join(copy.root, file))
+          }
+        }
+        rmSync(join(copy.root, '__snapshots__', 'raw.txt'), { force: true })
+        const run = await runFixture(copy.root, {
+          filters: ['inline.test.ts'],
+          config: { update: 'new', ...(pool === 'forks' && { pool: 'forks' }), ...(pool === 'mp' && isolation === 'process' && { env: OVERLAP }) },
+        })
+        expect(run.exitCode, `${pool}\n${run.stdout}\n${run.stderr}`).toBe(0)
+        expect(normalJson(run.json, copy.root).numPassedTests, pool).toBe(4)
+        return {
+          source: readFileSync(join(copy.root, 'inline.test.ts'), 'utf-8'),
+          raw: readFileSync(join(copy.root, '__snapshots__', 'raw.txt'), 'utf-8'),
+        }
+      }
+      const forks = await written('forks')
+      expect(forks.source).toContain('toMatchInlineSnapshot(`"hello"`)')
+      expect(forks.raw).toBe('raw content\n')
+      expect(await written('mp')).toEqual(forks)
+    })
+  }
 
   test('a mismatching snapshot fails like on forks, and the .snap file is left alone', async () => {
     const root = fixtureRoot('compat-snapshots')
