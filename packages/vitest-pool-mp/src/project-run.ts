@@ -297,9 +297,16 @@ export class ProjectRun {
 
   /** `vitest list`: the files collected as for a run, reported straight to Vitest. */
   private async collectOnly(): Promise<void> {
+    // Collectors always record locations (group errors name lines); `vitest list` shows them only if asked.
+    const rpc: RuntimeRPC = this.project.config.includeTaskLocation
+      ? this.target
+      : { ...this.target, onCollected: (files) => {
+          files.forEach(file => stripLocations(file))
+          return this.target.onCollected(files)
+        } }
     for (const chunk of this.collectChunks()) {
       const collected = this.withSlot(async (poolId) => {
-        await this.runChild(poolId, chunk, undefined, { label: this.collectLabel(chunk), method: 'collect', rpc: this.target, watchdogMs: this.watchdogFor([]) })
+        await this.runChild(poolId, chunk, undefined, { label: this.collectLabel(chunk), method: 'collect', rpc, watchdogMs: this.watchdogFor([]) })
       })
       chunk.forEach(moduleId => this.listed.set(moduleId, collected))
     }
