@@ -5,6 +5,7 @@ import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vite
 import { availableParallelism } from 'node:os'
 import { POOL_NAME } from './pool-name.js'
 import { ProjectRun } from './project-run.js'
+import { ProjectSlots } from './project-slots.js'
 import { RunningBatches } from './running-batches.js'
 import { SlotPool } from './slot-pool.js'
 import { StoreServer } from './store/store-server.js'
@@ -50,10 +51,11 @@ export class RunCoordinator {
   projectRun(project: TestProject, poolOptions: PoolOptions, options: ResolvedMpPoolOptions): ProjectRun {
     let run = this.runs.get(project)
     if (!run) {
-      const slots = this.slots ??= new SlotPool(this.maxWorkers())
+      const shared = this.slots ??= new SlotPool(this.maxWorkers())
+      const slots = new ProjectSlots(shared, this.maxWorkers(project))
       let tinypool = this.tinypools.get(project)
       if (!tinypool) {
-        tinypool = ProjectRun.createTinypool(poolOptions, slots.size)
+        tinypool = ProjectRun.createTinypool(poolOptions, shared.size)
         this.tinypools.set(project, tinypool)
       }
       const specs = this.announced ? this.specs.filter(spec => spec.project === project && spec.pool === POOL_NAME) : []
@@ -61,7 +63,7 @@ export class RunCoordinator {
       // boot no more than cores, which would only slow the main process's planning they overlap;
       // warm ones boot all, as every slot needs one for the whole run.
       const projects = new Set(this.specs.filter(spec => spec.pool === POOL_NAME).map(spec => spec.project)).size
-      const share = Math.floor(slots.size / Math.max(projects, 1))
+      const share = Math.min(Math.floor(shared.size / Math.max(projects, 1)), slots.size)
       const spares = options.isolation === 'module' ? share : Math.min(share, availableParallelism())
       run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store, spares)
       this.runs.set(project, run)
@@ -98,12 +100,21 @@ export class RunCoordinator {
     this.store = new StoreServer()
   }
 
-  /** The user's `maxWorkers`, resolved the way Vitest resolves it. */
-  private maxWorkers(): number {
-    const project = this.specs.find(spec => spec.pool === POOL_NAME)?.project
-    const configured = project?.config.maxWorkers || this.vitest.config.maxWorkers
-    if (configured) {
-      return configured
+  /**
+   * A project's `maxWorkers`, resolved the way Vitest resolves it; without a project, the largest
+   * of the run's mp projects' (the size of the slots they share).
+   */
+  private maxWorkers(project?: TestProject): number {
+    if (!project) {
+      const projects = new Set(this.specs.filter(spec => spec.pool === POOL_NAME).map(spec => spec.project))
+      return projects.size ? Math.max(...[...projects].map(each => this.maxWorkers(each))) : this.defaultMaxWorkers()
+    }
+    return project.config.maxWorkers || this.defaultMaxWorkers()
+  }
+
+  private defaultMaxWorkers(): number {
+    if (this.vitest.config.maxWorkers) {
+      return this.vitest.config.maxWorkers
     }
     const cpus = availableParallelism()
     return this.vitest.config.watch ? Math.max(Math.floor(cpus / 2), 1) : Math.max(cpus - 1, 1)

@@ -3,7 +3,7 @@ import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.j
 import type { WholeFilePlan } from './static-plan.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
-import type { SlotPool } from './slot-pool.js'
+import type { ProjectSlots } from './project-slots.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
 import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
 import { readFile } from 'node:fs/promises'
@@ -77,7 +77,7 @@ export class ProjectRun {
     private readonly specs: readonly TestSpecification[],
     private readonly poolOptions: PoolOptions,
     private readonly options: ResolvedMpPoolOptions,
-    private readonly slots: SlotPool,
+    private readonly slots: ProjectSlots,
     private readonly running: RunningBatches,
     tinypool: Tinypool,
     store: StoreAttacher | undefined,

@@ -219,6 +219,22 @@ test('--pool=mp replaces a pool: mpPool(options) object: the options given to th
   expect(pids(named(run, ['ungrouped 1', 'ungrouped 2'])).size).toBe(2)
 })
 
+test('each mp project runs at most its own maxWorkers at once, the projects together at most the largest', async () => {
+  // Whichever project's file the run planned first used to set the limit for both: cap each in turn.
+  for (const [capped, other] of [['a', 'b'], ['b', 'a']] as const) {
+    process.env.MP_CAPPED = capped
+    const run = await runFixture('projects-max-workers').finally(() => delete process.env.MP_CAPPED)
+    expect(run.exitCode, run.stderr).toBe(0)
+    const cappedRecords = run.records.filter(r => r.name.startsWith(`${capped} `))
+    const otherRecords = run.records.filter(r => r.name.startsWith(`${other} `))
+    expect(cappedRecords).toHaveLength(4)
+    expect(otherRecords).toHaveLength(4)
+    expect(maxOverlap(cappedRecords), `${capped} capped`).toBe(1)
+    expect(maxOverlap(otherRecords), `${capped} capped`).toBeGreaterThan(1)
+    expect(maxOverlap(run.records), `${capped} capped`).toBeLessThanOrEqual(3)
+  }
+})
+
 test('an isolated group keeps every project of the run from running beside it', async () => {
   const run = await runFixture('strategies-projects')
   expect(run.exitCode).toBe(0)
