@@ -24,6 +24,9 @@ export interface MpGroupDescribe {
 /** Vitest's `describe` with `describe.mpGroup`. */
 export type MpDescribe = VitestDescribe & { mpGroup: MpGroupDescribe }
 
+// Declarations are numbered from 1 in each test file (the pool's setup file attaches `mpGroup`
+// before every file it runs), so a file's collected tree, whose meta reporters show, is the same in
+// every worker and every run.
 let declarations = 0
 
 /**
@@ -34,7 +37,7 @@ let declarations = 0
  * test('single', mpGroup('Db', 'isolated_serial'), () => { ... })
  */
 export function mpGroup(group: string, strategy?: Strategy): { meta: { mpGroup: GroupMark } } {
-  const mark: GroupMark = { name: String(group), decl: `${process.pid}:${++declarations}` }
+  const mark: GroupMark = { name: String(group), decl: String(++declarations) }
   if (strategy !== undefined) {
     mark.strategy = strategy
   }
@@ -54,8 +57,9 @@ function createMpGroupDescribe(describe: VitestDescribe): MpGroupDescribe {
   }) as MpGroupDescribe
 }
 
-/** Adds `mpGroup` to Vitest's `describe`, once; returns it typed. */
+/** Adds `mpGroup` to Vitest's `describe`, once; returns it typed. Called before each test file. */
 export function attachMpGroup(describe: VitestDescribe): MpDescribe {
+  declarations = 0
   const target = describe as MpDescribe
   if (typeof target.mpGroup !== 'function') {
     Object.defineProperty(target, 'mpGroup', { value: createMpGroupDescribe(describe), configurable: true })
