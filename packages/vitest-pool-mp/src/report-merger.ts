@@ -694,13 +694,16 @@ export function mergeSuiteResults(results: readonly (RunnerTaskResult | undefine
   const errors = dedupeErrors(present.flatMap(result => result.errors ?? []))
   const timed = present.filter(result => result.startTime !== undefined)
   const start = timed.length ? Math.min(...timed.map(result => result.startTime!)) : undefined
-  const end = timed.length ? Math.max(...timed.map(result => result.startTime! + (result.duration ?? 0))) : undefined
+  // The time the workers spent in the suite, added up as Vitest adds up the files it ran in
+  // parallel: the span from the first worker's start to the last one's end would count the
+  // workers' boots and their waits for a slot as the suite's time.
+  const duration = timed.reduce((sum, result) => sum + (result.duration ?? 0), 0)
   const base = present.find(result => result.state === state) ?? present[0]
   return {
     ...base,
     state,
     ...(errors.length ? { errors } : { errors: undefined }),
-    ...(start !== undefined && { startTime: start, duration: end! - start }),
+    ...(start !== undefined && { startTime: start, duration }),
   }
 }
 

@@ -210,12 +210,12 @@ describe('ReportMerger', () => {
     expect(target.events.filter(event => event.endsWith('suite-finished'))).toEqual([])
     await w2.finishSuite('S', { state: 'fail', startTime: 150, duration: 20, errors: [{ name: 'Error', message: 'afterAll failed' } as TaskError] })
     expect(target.events.filter(event => event.endsWith('suite-finished'))).toEqual(['S:suite-finished'])
-    expect(target.lastResult('S')).toMatchObject({ state: 'fail', startTime: 100, duration: 70, errors: [{ message: 'afterAll failed' }] })
+    expect(target.lastResult('S')).toMatchObject({ state: 'fail', startTime: 100, duration: 30, errors: [{ message: 'afterAll failed' }] })
     await w2.finishSuite('F', { state: 'pass', startTime: 150, duration: 20 })
     expect(target.events.filter(event => event.endsWith('suite-finished'))).toEqual(['S:suite-finished'])
     await w3.finishSuite('F', { state: 'pass', startTime: 120, duration: 100 })
     expect(target.events.filter(event => event.endsWith('suite-finished'))).toEqual(['S:suite-finished', 'F:suite-finished'])
-    expect(target.lastResult('F')).toMatchObject({ state: 'pass', startTime: 100, duration: 120 })
+    expect(target.lastResult('F')).toMatchObject({ state: 'pass', startTime: 100, duration: 130 })
     expect(target.events.filter(event => event.startsWith('F:'))).toEqual(['F:suite-prepare', 'F:suite-finished'])
   })
 
@@ -419,7 +419,7 @@ describe('mergeSuiteResults', () => {
     expect(mergeSuiteResults([{ state: 'pass' }, { state: 'pass', errors: [] }]).errors).toBeUndefined()
   })
 
-  test('start is the earliest start; duration spans to the latest end', () => {
+  test('start is the earliest start; duration adds up the workers\' durations', () => {
     const merged = mergeSuiteResults([
       { state: 'pass', startTime: 200, duration: 50 },
       { state: 'pass', startTime: 100, duration: 30 },
@@ -427,7 +427,7 @@ describe('mergeSuiteResults', () => {
       { state: 'skip' },
     ])
     expect(merged.startTime).toBe(100)
-    expect(merged.duration).toBe(150)
+    expect(merged.duration).toBe(80)
   })
 
   test('without any start time no span is invented', () => {
