@@ -2,7 +2,7 @@ import type Tinypool from 'tinypool'
 import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
 import type { AskingWorker } from './known-answers.js'
-import type { AnswersMessage, ChildTask, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
+import type { AnswersMessage, ChildTask, InlineSnapshotsMessage, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
@@ -67,6 +67,8 @@ export interface ChildRequest {
   watchdogMs: number | false
   /** Called as each test begins and ends, ahead of Vitest's throttled reports. */
   onProgress?: (progress: ProgressMessage) => void
+  /** Called with the inline snapshots the worker would write into a source file. */
+  onInlineSnapshots?: (edit: InlineSnapshotsMessage) => void
   /** No other worker of the run runs tests of these files (so none writes their snapshots). */
   solo?: boolean
   /** Files whose collected tree main checks before their tests run, and how it answers. */
@@ -375,6 +377,9 @@ export class ChildHost {
           break
         case 'answers-used':
           this.spec.answers?.used(this.asking, message.keys)
+          break
+        case 'inline-snapshots':
+          this.current?.onInlineSnapshots?.(message)
       }
       return
     }

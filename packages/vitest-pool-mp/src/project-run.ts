@@ -13,6 +13,7 @@ import Tinypool from 'tinypool'
 import { describeBatch, planBatches } from './batches.js'
 import { createDeferred } from './deferred.js'
 import { durationCachePath, readDurations, writeDurations } from './duration-cache.js'
+import { InlineSnapshotWriter } from './inline-snapshot-writer.js'
 import { KnownAnswers, questionsPath } from './known-answers.js'
 import { batchFailure, CANCELLED } from './batch-failure.js'
 import { ChildLauncher } from './child-launcher.js'
@@ -180,8 +181,12 @@ export class ProjectRun {
       // the ones it had not handed out yet, which still run here: their reports must come first.
       await this.finished
     }
-    return undefined
+    const unwritten = await this.inlineSnapshots.flush()
+    return unwritten.length > 1 ? new Error(unwritten.map(error => error.message).join('\n')) : unwritten[0]
   }
+
+  /** Inline snapshots the workers would write, written once the files' tests have ended. */
+  private readonly inlineSnapshots = new InlineSnapshotWriter(file => this.format(file))
 
   /** Stops starting batches; running workers are told to skip what they have not begun. */
   cancel(reason: string): void {
@@ -248,6 +253,9 @@ export class ProjectRun {
       const files = [...new Set(batches.flatMap(batch => batch.files.map(entry => entry.moduleId)))]
       void firstEnded.promise.then(() => this.answers.prefetch(files))
       await this.runBatches(this.scheduler, this.merger, () => firstEnded.resolve())
+      for (const error of await this.inlineSnapshots.flush()) {
+        this.target.onUnhandledError(error, 'Snapshot Error')
+      }
       if (this.durationCache) {
         writeDurations(this.durationCache, this.previousDurations, this.merger.measured)
       }
@@ -719,6 +727,7 @@ export class ProjectRun {
       rpc: merger.methodsFor(batch),
       watchdogMs: this.watchdogFor(timeouts),
       onProgress: progress => merger.noteProgress(progress),
+      onInlineSnapshots: edit => this.inlineSnapshots.add(edit),
       ...(verify && { verify }),
       solo: batch.files.every(entry => this.batchesPerFile.get(entry.moduleId) === 1),
     })

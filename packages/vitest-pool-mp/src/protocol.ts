@@ -103,7 +103,20 @@ export interface AnswersUsedMessage {
   keys: string[]
 }
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage
+/**
+ * Child to main: inline snapshots a worker would write into a source file, as the file with its
+ * edits (`edited`) and the text they were made against (`base`). Main writes them once the file's
+ * tests have all ended, merged with other workers' (inline-snapshot-writer.ts).
+ */
+export interface InlineSnapshotsMessage {
+  [MP_TAG]: true
+  kind: 'inline-snapshots'
+  file: string
+  base: string
+  edited: string
+}
+
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 
@@ -123,6 +136,8 @@ export interface ChildServices {
   verdict: VerdictWaiter
   /** Gives Vitest's `describe` its `describe.mpGroup`. */
   attachMpGroup: (describe: object) => void
+  /** Hands main the inline snapshots this worker would write into `file`. */
+  inlineSnapshots: (file: string, base: string, edited: string) => void
 }
 
 export function isMpMessage(message: unknown): message is MpMessage {

@@ -1,6 +1,6 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
-import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, ProgressMessage, ReadyMessage } from '../protocol.js'
+import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, InlineSnapshotsMessage, ProgressMessage, ReadyMessage } from '../protocol.js'
 import type { MpDescribe } from '../runtime/groups.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
@@ -35,6 +35,7 @@ let onVerdict: (() => void) | undefined
     })
   },
   attachMpGroup: describe => attachMpGroup(describe as MpDescribe),
+  inlineSnapshots: (file, base, edited) => processSend({ [MP_TAG]: true, kind: 'inline-snapshots', file, base, edited } satisfies InlineSnapshotsMessage),
 }
 
 // The main process is gone (killed, or closed without stopping us): nothing is left to report to.

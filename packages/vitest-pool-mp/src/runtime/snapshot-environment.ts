@@ -4,13 +4,14 @@
 // what the others added. This environment remembers what its worker read and, on save, applies
 // only this worker's own changes (added, changed, removed entries) to the file as it is on disk,
 // under the run-wide store's lock for that file, so concurrent workers never lose an entry.
-// Inline snapshots are written into the source files the same way, by lines (line-merge.ts);
-// files of toMatchFileSnapshot belong to one assertion each and are written as Vitest writes them.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// Inline snapshots go to main, which writes each source file once its tests have ended
+// (inline-snapshot-writer.ts); files of toMatchFileSnapshot belong to one assertion each and are
+// written as Vitest writes them.
+import type { ChildServices } from '../protocol.js'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { VitestSnapshotEnvironment } from 'vitest/runtime'
-import { INTERNAL_BOARD_PREFIX } from '../store/internal-keys.js'
-import { mergeLineEdits } from './line-merge.js'
+import { CHILD_SERVICES_KEY } from '../protocol.js'
 
 const ENTRY = /^exports\[`((?:[^`\\]|\\.)*)`\] = /gm
 // Built on the first save: an Intl.Collator costs milliseconds of CPU in every worker that makes one.
@@ -41,12 +42,14 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
   private readonly snapFiles = new Set<string>()
   /** Files of toMatchFileSnapshot: each is one assertion's, and Vitest's own handling is right. */
   private readonly rawFiles = new Set<string>()
-  /** Per source file whose inline snapshots this worker writes: the source its positions refer to. */
+  /** Per source file this worker writes inline snapshots into: the text it made its edits against. */
   private readonly sourceBases = new Map<string, string>()
 
   override async resolvePath(filepath: string): Promise<string> {
     const path = await super.resolvePath(filepath)
     this.snapFiles.add(path)
+    // A new snapshot state (a new file, or with module isolation the next batch) reads it anew.
+    this.readAtStart.delete(path)
     return path
   }
 
@@ -57,24 +60,29 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
   }
 
   override async readSnapshotFile(filepath: string): Promise<string | null> {
-    if (!this.snapFiles.has(filepath) && !this.rawFiles.has(filepath)) {
-      return this.sourceBase(filepath)
-    }
     const content = await super.readSnapshotFile(filepath)
-    if (!this.readAtStart.has(filepath)) {
-      this.readAtStart.set(filepath, content)
+    if (this.snapFiles.has(filepath)) {
+      if (!this.readAtStart.has(filepath)) {
+        this.readAtStart.set(filepath, content)
+      }
+    }
+    else if (!this.rawFiles.has(filepath) && content !== null) {
+      // Vitest reads a source file only to write inline snapshots into it, right before it does.
+      this.sourceBases.set(filepath, content)
     }
     return content
   }
 
   override async saveSnapshotFile(filepath: string, snapshot: string): Promise<void> {
-    if (this.rawFiles.has(filepath)) {
+    if (this.snapFiles.has(filepath)) {
+      return this.merge(filepath, snapshot)
+    }
+    const base = this.sourceBases.get(filepath)
+    const child = (globalThis as Record<symbol, ChildServices | undefined>)[CHILD_SERVICES_KEY]
+    if (this.rawFiles.has(filepath) || base === undefined || !child) {
       return super.saveSnapshotFile(filepath, snapshot)
     }
-    if (!this.snapFiles.has(filepath)) {
-      return this.saveSource(filepath, snapshot)
-    }
-    await this.merge(filepath, snapshot)
+    child.inlineSnapshots(filepath, base, snapshot)
   }
 
   override async removeSnapshotFile(filepath: string): Promise<void> {
@@ -82,44 +90,6 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
       return super.removeSnapshotFile(filepath)
     }
     await this.merge(filepath, null)
-  }
-
-  /**
-   * The source an inline snapshot's position refers to: the file as this run's first writer of
-   * inline snapshots into it found it, kept on the run's board, or else as it is now.
-   */
-  private async sourceBase(filepath: string): Promise<string | null> {
-    const { mpLock, mpMessageBoard } = await import('./shared-state.js')
-    return mpLock(`vitest-pool-mp:snapshot:${filepath}`).runExclusive(async () => {
-      const base = await mpMessageBoard().get<string>(`${INTERNAL_BOARD_PREFIX}source:${filepath}`)
-        ?? (existsSync(filepath) ? readFileSync(filepath, 'utf-8') : null)
-      if (base !== null) {
-        this.sourceBases.set(filepath, base)
-      }
-      return base
-    })
-  }
-
-  /** Writes this worker's inline snapshots into the file, keeping what other workers wrote there. */
-  private async saveSource(filepath: string, edited: string): Promise<void> {
-    const { mpLock, mpMessageBoard } = await import('./shared-state.js')
-    return mpLock(`vitest-pool-mp:snapshot:${filepath}`).runExclusive(async () => {
-      const board = mpMessageBoard()
-      const key = `${INTERNAL_BOARD_PREFIX}source:${filepath}`
-      const current = readFileSync(filepath, 'utf-8')
-      const base = this.sourceBases.get(filepath) ?? current
-      if (!await board.has(key)) {
-        await board.set(key, base)
-      }
-      const merged = mergeLineEdits(base, edited, current)
-      if (merged === undefined) {
-        throw new Error(
-          `[vitest-pool-mp] Could not write this worker's inline snapshots into ${filepath}: another worker of the run changed the same lines. `
-          + 'The other worker\'s snapshots are written; run the tests again to write these.',
-        )
-      }
-      writeFileSync(filepath, merged, 'utf-8')
-    })
   }
 
   private async merge(filepath: string, snapshot: string | null): Promise<void> {
@@ -149,7 +119,10 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
       const body = [...merged.keys()].sort((keyOrder ??= new Intl.Collator('en', { numeric: true })).compare).map(key => merged.get(key)!).join('\n\n')
       const content = `${headerOf(snapshot) ?? headerOf(current) ?? this.getHeader()}\n\n${body}\n`
       mkdirSync(dirname(filepath), { recursive: true })
-      writeFileSync(filepath, content, 'utf-8')
+      // A rename, so a worker reading the file as its tests start never sees it half written.
+      const temporary = `${filepath}.${process.pid}.tmp`
+      writeFileSync(temporary, content, 'utf-8')
+      renameSync(temporary, filepath)
       this.readAtStart.set(filepath, content)
     })
   }

@@ -2,7 +2,6 @@ import type { LockOwner } from './fifo-lock.js'
 import type { Caller, TrailPhase } from './store-rpc.js'
 import { MpError } from '../errors.js'
 import { describeOwner, FifoLock } from './fifo-lock.js'
-import { INTERNAL_BOARD_PREFIX } from './internal-keys.js'
 
 /** Who a session is: one worker process running one batch. */
 export interface SessionInfo {
@@ -144,7 +143,7 @@ export class StoreSession {
   }
 
   keys(): string[] {
-    return [...this.store.board.keys()].filter(key => !key.startsWith(INTERNAL_BOARD_PREFIX))
+    return [...this.store.board.keys()]
   }
 
   set(key: string, value: unknown, caller?: Caller): Promise<void> {

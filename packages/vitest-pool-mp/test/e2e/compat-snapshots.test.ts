@@ -84,6 +84,32 @@ describe('snapshots written by several workers of one file', () => {
     })
   }
 
+  // Workers read the .snap file as their tests start while others write it, and a warm worker's
+  // next batch must read it anew: a half-written or stale read lost entries, and let a changed
+  // value pass as a new snapshot.
+  for (const isolation of ['process', 'module'] as const) {
+    test(`20 changed values and 20 new tests in one .snap file: 20 fail, 20 are written, none is lost (isolation: '${isolation}')`, async () => {
+      const copy = copyFixture('compat-snapshots-race')
+      copies.push(copy.dispose)
+      const snap = join(copy.root, '__snapshots__', 'many.test.ts.snap')
+      process.env.MP_ISOLATION = isolation
+      try {
+        const first = await runFixture(copy.root, { config: { update: 'new' } })
+        expect(first.exitCode, first.stderr).toBe(0)
+        expect(snapKeys(snap)).toHaveLength(20)
+        const second = await runFixture(copy.root, { config: { update: 'new', env: { SNAP_VALUE: '2', SNAP_ODD: '1' } } })
+        const report = normalJson(second.json, copy.root)
+        expect(report.numFailedTests).toBe(20)
+        expect(report.numPassedTests).toBe(20)
+        expect(snapKeys(snap)).toHaveLength(40)
+        expect(readFileSync(snap, 'utf-8')).not.toContain('"value": 2')
+      }
+      finally {
+        delete process.env.MP_ISOLATION
+      }
+    })
+  }
+
   test('a mismatching snapshot fails like on forks, and the .snap file is left alone', async () => {
     const root = fixtureRoot('compat-snapshots')
     const snap = join(root, '__snapshots__', 'mismatch.test.ts.snap')

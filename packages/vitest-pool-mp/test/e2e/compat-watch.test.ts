@@ -1,5 +1,5 @@
-import type { TestModule } from 'vitest/node'
-import { writeFileSync } from 'node:fs'
+import type { TestModule, TestUserConfig } from 'vitest/node'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { copyFixture, reporterParts } from './compat-helpers'
@@ -37,17 +37,24 @@ class RunResults {
   }
 }
 
-/** Watch mode on a copy of compat-watch: the first run, a programmatic rerun, a rerun on a source change. */
-async function watchSequence(pool: 'forks' | 'mp') {
-  const copy = copyFixture('compat-watch')
+/** Vitest in watch mode on a copy of a fixture, after its first run; closed after the test. */
+async function startWatching(fixture: string, pool: 'forks' | 'mp', options: { filters?: string[], config?: TestUserConfig, reporters?: string[] } = {}) {
+  const copy = copyFixture(fixture)
   cleanups.push(copy.dispose)
   const results = new RunResults(copy.root)
   const first = await runFixture(copy.root, {
     keepOpen: true,
-    config: { watch: true, reporters: ['verbose', results], ...(pool === 'forks' && { pool: 'forks' }) },
+    ...(options.filters && { filters: options.filters }),
+    config: { ...options.config, watch: true, reporters: [...options.reporters ?? [], results], ...(pool === 'forks' && { pool: 'forks' }) },
   })
   const vitest = first.vitest!
   cleanups.push(() => vitest.close())
+  return { copy, results, first, vitest }
+}
+
+/** Watch mode on a copy of compat-watch: the first run, a programmatic rerun, a rerun on a source change. */
+async function watchSequence(pool: 'forks' | 'mp') {
+  const { copy, results, first, vitest } = await startWatching('compat-watch', pool, { reporters: ['verbose'] })
   expect(results.runs).toHaveLength(1)
 
   await vitest.rerunTestSpecifications(vitest.getModuleSpecifications(join(copy.root, 'value.test.ts')))
@@ -69,3 +76,26 @@ test('watch mode: reruns report the same results as on forks', async () => {
   expect(mp.firstOutput.tests).toEqual(forks.firstOutput.tests)
   expect(mp.firstOutput.logs).toEqual(forks.firstOutput.logs)
 })
+
+/** Watch mode on a copy of compat-snapshots, running only inline.test.ts: the first run writes its inline snapshots. */
+async function watchInlineSnapshots(pool: 'forks' | 'mp') {
+  const { copy, results } = await startWatching('compat-snapshots', pool, { filters: ['inline.test.ts'], config: { update: 'new' } })
+  return { firstRun: results.runs[0], source: readFileSync(join(copy.root, 'inline.test.ts'), 'utf-8') }
+}
+
+// Each worker used to write its inline snapshot into the test file as its test ended; in watch
+// mode the write reloads the file, and the workers after it took their positions from the new
+// text while editing the old one: a snapshot landed in another test.
+test('watch mode: inline snapshots of several workers are written as on forks, every test passing', async () => {
+  const forks = await watchInlineSnapshots('forks')
+  const mp = await watchInlineSnapshots('mp')
+  expect(forks.firstRun).toEqual([
+    'inline.test.ts > file snapshot: passed',
+    'inline.test.ts > inline object: passed',
+    'inline.test.ts > inline second object: passed',
+    'inline.test.ts > inline string: passed',
+  ])
+  expect(mp.firstRun).toEqual(forks.firstRun)
+  expect(mp.source).toBe(forks.source)
+})
+

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { mergeLineEdits } from '../../src/runtime/line-merge.js'
+import { mergeLineEdits } from '../../src/line-merge.js'
 
 const lines = (...text: string[]) => text.join('\n')
 

@@ -1,6 +1,5 @@
 import type { StoreSession } from '../../src/store/run-store.js'
 import { describe, expect, test } from 'vitest'
-import { INTERNAL_BOARD_PREFIX } from '../../src/store/internal-keys.js'
 import { RunStore } from '../../src/store/run-store.js'
 
 function workers(count: number): { store: RunStore, sessions: StoreSession[] } {
@@ -216,14 +215,6 @@ describe('board', () => {
     expect(await b!.delete('x')).toBe(true)
     expect(await b!.delete('x')).toBe(false)
     expect(a!.has('x')).toBe(false)
-  })
-
-  test('the pool\'s own keys are shared but not listed', async () => {
-    const { sessions: [a, b] } = workers(2)
-    await a!.set(`${INTERNAL_BOARD_PREFIX}source:/p/a.test.ts`, 'text')
-    await a!.set('x', 1)
-    expect(b!.keys()).toEqual(['x'])
-    expect(b!.get(`${INTERNAL_BOARD_PREFIX}source:/p/a.test.ts`)).toBe('text')
   })
 
   test('a write waits while another worker updates the key, and lands after it', async () => {

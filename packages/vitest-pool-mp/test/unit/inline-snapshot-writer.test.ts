@@ -1,0 +1,41 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, expect, test } from 'vitest'
+import { InlineSnapshotWriter } from '../../src/inline-snapshot-writer.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  dirs.splice(0).forEach(dir => rmSync(dir, { recursive: true, force: true }))
+})
+
+function sourceFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mp-inline-'))
+  dirs.push(dir)
+  const file = join(dir, 'a.test.ts')
+  writeFileSync(file, text)
+  return file
+}
+
+const base = ['test(1)', 'snap()', 'test(2)', 'snap()', ''].join('\n')
+
+test('every worker\'s edits land in the file, written once they are flushed', async () => {
+  const file = sourceFile(base)
+  const writer = new InlineSnapshotWriter(path => path)
+  writer.add({ file, base, edited: base.replace('snap()', 'snap(`\n  1\n`)') })
+  writer.add({ file, base, edited: ['test(1)', 'snap()', 'test(2)', 'snap(2)', ''].join('\n') })
+  expect(readFileSync(file, 'utf-8')).toBe(base)
+  expect(await writer.flush()).toEqual([])
+  expect(readFileSync(file, 'utf-8')).toBe(['test(1)', 'snap(`', '  1', '`)', 'test(2)', 'snap(2)', ''].join('\n'))
+  expect(await writer.flush()).toEqual([])
+})
+
+test('two edits of one line: the first is written, the second is an error naming the file', async () => {
+  const file = sourceFile(base)
+  const writer = new InlineSnapshotWriter(() => 'a.test.ts')
+  writer.add({ file, base, edited: base.replace('snap()', 'snap(1)') })
+  writer.add({ file, base, edited: base.replace('snap()', 'snap(2)') })
+  const errors = await writer.flush()
+  expect(errors.map(error => error.message)).toEqual([expect.stringMatching(/^\[vitest-pool-mp\] Could not write an inline snapshot into a\.test\.ts: .*run the tests again/)])
+  expect(readFileSync(file, 'utf-8')).toBe(base.replace('snap()', 'snap(1)'))
+})
