@@ -32,24 +32,33 @@ export class InlineSnapshotWriter {
     this.pending = []
     const errors: MpError[] = []
     for (const file of new Set(edits.map(edit => edit.file))) {
-      const before = readFileSync(file, 'utf-8')
-      let content = before
-      for (const edit of edits.filter(each => each.file === file)) {
-        const merged = mergeLineEdits(edit.base, edit.edited, content)
-        if (merged === undefined) {
-          errors.push(new MpError(
-            `Could not write an inline snapshot into ${this.format(file)}: another test's snapshot, written by another worker, is on the same line. `
-            + 'The other snapshots are written; run the tests again to write this one.',
-          ))
-          continue
-        }
-        content = merged
+      try {
+        this.write(file, edits.filter(each => each.file === file), errors)
       }
-      // Written in place, as Vitest writes it (a rename would turn a linked file into a copy).
-      if (content !== before) {
-        writeFileSync(file, content, 'utf-8')
+      catch (error) {
+        errors.push(new MpError(`Could not write the inline snapshots of ${this.format(file)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }))
       }
     }
     return errors
+  }
+
+  private write(file: string, edits: readonly Edit[], errors: MpError[]): void {
+    const before = readFileSync(file, 'utf-8')
+    let content = before
+    for (const edit of edits) {
+      const merged = mergeLineEdits(edit.base, edit.edited, content)
+      if (merged === undefined) {
+        errors.push(new MpError(
+          `Could not write an inline snapshot into ${this.format(file)}: another test's snapshot, written by another worker, is on the same line. `
+          + 'The other snapshots are written; run the tests again to write this one.',
+        ))
+        continue
+      }
+      content = merged
+    }
+    // Written in place, as Vitest writes it (a rename would turn a linked file into a copy).
+    if (content !== before) {
+      writeFileSync(file, content, 'utf-8')
+    }
   }
 }

@@ -39,3 +39,13 @@ test('two edits of one line: the first is written, the second is an error naming
   expect(errors.map(error => error.message)).toEqual([expect.stringMatching(/^\[vitest-pool-mp\] Could not write an inline snapshot into a\.test\.ts: .*run the tests again/)])
   expect(readFileSync(file, 'utf-8')).toBe(base.replace('snap()', 'snap(1)'))
 })
+
+test('a file that cannot be read is an error for its snapshots; later flushes still write', async () => {
+  const file = sourceFile(base)
+  const writer = new InlineSnapshotWriter(path => path.endsWith('gone.test.ts') ? 'gone.test.ts' : path)
+  writer.add({ file: join(file, '..', 'gone.test.ts'), base, edited: base.replace('snap()', 'snap(1)') })
+  expect((await writer.flush()).map(error => error.message)).toEqual([expect.stringContaining('Could not write the inline snapshots of gone.test.ts')])
+  writer.add({ file, base, edited: base.replace('snap()', 'snap(1)') })
+  expect(await writer.flush()).toEqual([])
+  expect(readFileSync(file, 'utf-8')).toBe(base.replace('snap()', 'snap(1)'))
+})
