@@ -1,9 +1,9 @@
 // Inline snapshots are written into source files. With the tests of one file in several workers,
-// each worker would rewrite the file while others still run tests of it; in watch mode every such
-// write reloads the file and reruns it, and the workers after the first would take their
-// positions from a file that no longer matches the one they edit. So the workers hand their
-// edits to main, which writes each file once its tests have all ended, as one process per file
-// does on Vitest's own pools.
+// each worker would rewrite the file while others still run tests of it, and those make their
+// edits against the file as they read it then, at the places their own copy of the file had: in
+// the wrong place once it has changed (and in watch mode each write reloads the file and reruns
+// it). So the workers hand their edits to main, which writes them all once the run's batches
+// have ended, every file once.
 import type { InlineSnapshotsMessage } from './protocol.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { MpError } from './errors.js'
@@ -17,7 +17,11 @@ export class InlineSnapshotWriter {
 
   constructor(private readonly format: (file: string) => string) {}
 
+  /** Whether any worker of the run has handed in inline snapshots. */
+  received = false
+
   add(edit: Edit): void {
+    this.received = true
     this.pending.push(edit)
   }
 
@@ -49,8 +53,9 @@ export class InlineSnapshotWriter {
       const merged = mergeLineEdits(edit.base, edit.edited, content)
       if (merged === undefined) {
         errors.push(new MpError(
-          `Could not write an inline snapshot into ${this.format(file)}: another test's snapshot, written by another worker, is on the same line. `
-          + 'The other snapshots are written; run the tests again to write this one.',
+          `Could not write an inline snapshot into ${this.format(file)}: a test in another worker wrote a different one on the same line, which is written. `
+          + 'If they are two snapshots on one line, run the tests again to write this one. If they are one snapshot that several tests reach '
+          + '(a test.each, a shared helper), give each its own: Vitest refuses different snapshots at one place too.',
         ))
         continue
       }

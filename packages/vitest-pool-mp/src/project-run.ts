@@ -181,12 +181,23 @@ export class ProjectRun {
       // the ones it had not handed out yet, which still run here: their reports must come first.
       await this.finished
     }
-    const unwritten = await this.inlineSnapshots.flush()
+    if (!this.inlineSnapshots.received) {
+      return undefined
+    }
+    // Written once every batch has ended: a worker still running reads the files it writes
+    // inline snapshots into, and its edits are relative to them as they were when it loaded them.
+    const unwritten = await this.inlineWritten.promise
+    if (unwritten.length === 0 || this.inlineErrorsReported) {
+      return undefined
+    }
+    this.inlineErrorsReported = true
     return unwritten.length > 1 ? new Error(unwritten.map(error => error.message).join('\n')) : unwritten[0]
   }
 
-  /** Inline snapshots the workers would write, written once the files' tests have ended. */
+  /** Inline snapshots the workers would write, written once the run's batches have all ended. */
   private readonly inlineSnapshots = new InlineSnapshotWriter(file => this.format(file))
+  private readonly inlineWritten = createDeferred<Error[]>()
+  private inlineErrorsReported = false
 
   /** Stops starting batches; running workers are told to skip what they have not begun. */
   cancel(reason: string): void {
@@ -253,9 +264,7 @@ export class ProjectRun {
       const files = [...new Set(batches.flatMap(batch => batch.files.map(entry => entry.moduleId)))]
       void firstEnded.promise.then(() => this.answers.prefetch(files))
       await this.runBatches(this.scheduler, this.merger, () => firstEnded.resolve())
-      for (const error of await this.inlineSnapshots.flush()) {
-        this.target.onUnhandledError(error, 'Snapshot Error')
-      }
+      this.inlineWritten.resolve(await this.inlineSnapshots.flush())
       if (this.durationCache) {
         writeDurations(this.durationCache, this.previousDurations, this.merger.measured)
       }
@@ -263,6 +272,7 @@ export class ProjectRun {
     }
     finally {
       this.plannedSignal.resolve()
+      this.inlineWritten.resolve([])
       this.stopWatching()
       await this.launcher.close()
     }

@@ -110,6 +110,24 @@ describe('snapshots written by several workers of one file', () => {
     })
   }
 
+  // A file that ended used to have every file's inline snapshots written, also those of a file
+  // still running: its later workers then wrote theirs at places that had moved.
+  test('inline snapshots of a file still running when another file ends land where forks puts them', async () => {
+    const written = async (pool: 'forks' | 'mp') => {
+      const copy = copyFixture('compat-snapshots')
+      copies.push(copy.dispose)
+      const run = await runFixture(copy.root, {
+        filters: ['inline-quick.test.ts', 'inline-late.test.ts'],
+        config: { update: 'new', maxWorkers: 4, ...(pool === 'forks' && { pool: 'forks' }) },
+      })
+      expect(run.exitCode, `${pool}\n${run.stdout}\n${run.stderr}`).toBe(0)
+      return readFileSync(join(copy.root, 'inline-late.test.ts'), 'utf-8')
+    }
+    const forks = await written('forks')
+    expect(forks).toContain('toMatchInlineSnapshot(`"second"`)')
+    expect(await written('mp')).toBe(forks)
+  })
+
   test('a mismatching snapshot fails like on forks, and the .snap file is left alone', async () => {
     const root = fixtureRoot('compat-snapshots')
     const snap = join(root, '__snapshots__', 'mismatch.test.ts.snap')
