@@ -105,8 +105,8 @@ export interface AnswersUsedMessage {
 
 /**
  * Child to main: inline snapshots a worker would write into a source file, as the file with its
- * edits (`edited`) and the text they were made against (`base`). Main writes them once the file's
- * tests have all ended, merged with other workers' (inline-snapshot-writer.ts).
+ * edits (`edited`) and the text they were made against (`base`). Main writes them once the run's
+ * batches have all ended, merged with other workers' (inline-snapshot-writer.ts).
  */
 export interface InlineSnapshotsMessage {
   [MP_TAG]: true

@@ -4,7 +4,7 @@
 // what the others added. This environment remembers what its worker read and, on save, applies
 // only this worker's own changes (added, changed, removed entries) to the file as it is on disk,
 // under the run-wide store's lock for that file, so concurrent workers never lose an entry.
-// Inline snapshots go to main, which writes each source file once its tests have ended
+// Inline snapshots go to main, which writes them once the run's batches have all ended
 // (inline-snapshot-writer.ts); files of toMatchFileSnapshot belong to one assertion each and are
 // written as Vitest writes them.
 import type { ChildServices } from '../protocol.js'
