@@ -13,7 +13,6 @@ type Edit = Pick<InlineSnapshotsMessage, 'file' | 'base' | 'edited'>
 
 export class InlineSnapshotWriter {
   private pending: Edit[] = []
-  private writing: Promise<MpError[]> = Promise.resolve([])
 
   constructor(private readonly format: (file: string) => string) {}
 
@@ -25,13 +24,8 @@ export class InlineSnapshotWriter {
     this.pending.push(edit)
   }
 
-  /** Writes every edit received so far into its file; resolves with the edits that could not be merged. */
-  flush(): Promise<MpError[]> {
-    this.writing = this.writing.then(() => this.writePending())
-    return this.writing
-  }
-
-  private writePending(): MpError[] {
+  /** Writes every edit received so far into its file; returns an error for each that could not be written. */
+  flush(): MpError[] {
     const edits = this.pending
     this.pending = []
     const errors: MpError[] = []

@@ -205,7 +205,6 @@ export class ProjectRun {
       return
     }
     this.cancelled = true
-    this.merger?.cancel()
     this.launcher.cancel(reason)
     this.wake?.()
     setTimeout(() => this.launcher.kill(), CANCEL_KILL_TIMEOUT).unref()
@@ -251,10 +250,8 @@ export class ProjectRun {
           return predicted && reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)
         },
         fileTask: moduleId => this.fileTask(moduleId),
+        cancelled: () => this.cancelled,
       })
-      if (this.cancelled) {
-        this.merger.cancel()
-      }
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.scheduler.hold(held)
       this.plannedSignal.resolve()
@@ -264,7 +261,7 @@ export class ProjectRun {
       const files = [...new Set(batches.flatMap(batch => batch.files.map(entry => entry.moduleId)))]
       void firstEnded.promise.then(() => this.answers.prefetch(files))
       await this.runBatches(this.scheduler, this.merger, () => firstEnded.resolve())
-      this.inlineWritten.resolve(await this.inlineSnapshots.flush())
+      this.inlineWritten.resolve(this.inlineSnapshots.flush())
       if (this.durationCache) {
         writeDurations(this.durationCache, this.previousDurations, this.merger.measured)
       }

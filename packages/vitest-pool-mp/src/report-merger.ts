@@ -69,6 +69,12 @@ export interface ReportMergerOptions {
   onUncollected?: (moduleId: string) => void
   /** A predicted file's tree in the shape Vitest reports, for when the run is cancelled before any worker loads it. */
   reportableTree?: (moduleId: string) => RunnerTestFile | undefined
+  /**
+   * Whether the run is cancelled (`bail`, or a key in watch mode). Vitest's runner then ends the
+   * tests it has not started without a result, which reporters would show as still pending: the
+   * merger reports them as skipped.
+   */
+  cancelled?: () => boolean
 }
 
 const FINAL_TEST_EVENTS = new Set<TaskEvent>(['test-finished', 'test-cancel', 'test-failed-early'])
@@ -99,7 +105,6 @@ export class ReportMerger {
   private readonly forgotten = new Set<number>()
   /** How long each test that ran took, by id, for the next run's plan. */
   readonly measured = new Map<string, number>()
-  private cancelled = false
 
   constructor(
     private readonly target: RuntimeRPC,
@@ -507,7 +512,7 @@ export class ReportMerger {
     const outEvents: RunnerTaskEventPack[] = []
     const packById = new Map(packs.map(pack => [pack[0], pack]))
 
-    const finished = this.cancelled ? new Set(events.filter(([, name]) => name === 'test-finished').map(([id]) => id)) : undefined
+    const finished = this.options.cancelled?.() ? new Set(events.filter(([, name]) => name === 'test-finished').map(([id]) => id)) : undefined
     for (const pack of packs) {
       if (this.testOwner.get(pack[0]) === batch.id) {
         outPacks.push(finished?.has(pack[0]) ? this.skippedIfNotRun(pack) : pack)
@@ -548,15 +553,7 @@ export class ReportMerger {
     }
   }
 
-  /**
-   * From now on, tests a worker ends without running are reported as skipped: once a run is
-   * cancelled (`bail`, or a key in watch mode), Vitest's runner ends the tests it has not started
-   * without a result, which reporters would show as still pending.
-   */
-  cancel(): void {
-    this.cancelled = true
-  }
-
+  /** A test its worker ended without running, once the run is cancelled: skipped, with the reason. */
   private skippedIfNotRun(pack: RunnerTaskResultPack): RunnerTaskResultPack {
     const [id, result, meta] = pack
     const mode = this.tasks.get(id)?.mode

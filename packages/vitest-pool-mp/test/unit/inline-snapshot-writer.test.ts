@@ -19,33 +19,33 @@ function sourceFile(text: string): string {
 
 const base = ['test(1)', 'snap()', 'test(2)', 'snap()', ''].join('\n')
 
-test('every worker\'s edits land in the file, written once they are flushed', async () => {
+test('every worker\'s edits land in the file, written once they are flushed', () => {
   const file = sourceFile(base)
   const writer = new InlineSnapshotWriter(path => path)
   writer.add({ file, base, edited: base.replace('snap()', 'snap(`\n  1\n`)') })
   writer.add({ file, base, edited: ['test(1)', 'snap()', 'test(2)', 'snap(2)', ''].join('\n') })
   expect(readFileSync(file, 'utf-8')).toBe(base)
-  expect(await writer.flush()).toEqual([])
+  expect(writer.flush()).toEqual([])
   expect(readFileSync(file, 'utf-8')).toBe(['test(1)', 'snap(`', '  1', '`)', 'test(2)', 'snap(2)', ''].join('\n'))
-  expect(await writer.flush()).toEqual([])
+  expect(writer.flush()).toEqual([])
 })
 
-test('two edits of one line: the first is written, the second is an error naming the file', async () => {
+test('two edits of one line: the first is written, the second is an error naming the file', () => {
   const file = sourceFile(base)
   const writer = new InlineSnapshotWriter(() => 'a.test.ts')
   writer.add({ file, base, edited: base.replace('snap()', 'snap(1)') })
   writer.add({ file, base, edited: base.replace('snap()', 'snap(2)') })
-  const errors = await writer.flush()
+  const errors = writer.flush()
   expect(errors.map(error => error.message)).toEqual([expect.stringMatching(/^\[vitest-pool-mp\] Could not write an inline snapshot into a\.test\.ts: .*run the tests again/)])
   expect(readFileSync(file, 'utf-8')).toBe(base.replace('snap()', 'snap(1)'))
 })
 
-test('a file that cannot be read is an error for its snapshots; later flushes still write', async () => {
+test('a file that cannot be read is an error for its snapshots; later flushes still write', () => {
   const file = sourceFile(base)
   const writer = new InlineSnapshotWriter(path => path.endsWith('gone.test.ts') ? 'gone.test.ts' : path)
   writer.add({ file: join(file, '..', 'gone.test.ts'), base, edited: base.replace('snap()', 'snap(1)') })
-  expect((await writer.flush()).map(error => error.message)).toEqual([expect.stringContaining('Could not write the inline snapshots of gone.test.ts')])
+  expect(writer.flush().map(error => error.message)).toEqual([expect.stringContaining('Could not write the inline snapshots of gone.test.ts')])
   writer.add({ file, base, edited: base.replace('snap()', 'snap(1)') })
-  expect(await writer.flush()).toEqual([])
+  expect(writer.flush()).toEqual([])
   expect(readFileSync(file, 'utf-8')).toBe(base.replace('snap()', 'snap(1)'))
 })

@@ -1,4 +1,4 @@
-import type { BatchFailure } from '../../src/report-merger.js'
+import type { BatchFailure, ReportMergerOptions } from '../../src/report-merger.js'
 import type { PlannedBatch } from '../../src/batches.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from '../../src/vitest-types.js'
 import { describe, expect, test } from 'vitest'
@@ -114,13 +114,13 @@ const settle = () => new Promise<void>(resolve => setImmediate(resolve))
  *                        └─ T3
  * B1 hosts the file (T1, T4, every suite); B2 runs T2 (in F and S); B3 runs T3 (in F only).
  */
-function freeScenario() {
+function freeScenario(options: ReportMergerOptions = {}) {
   const target = new RecordingTarget()
   const file = tree('/p/a.test.ts', 'F', [{ id: 'S', tasks: [{ id: 'T1' }, { id: 'T2' }, { id: 'T4' }] }, { id: 'T3' }])
   const b1 = batch(1, [{ moduleId: '/p/a.test.ts', owned: ['T1', 'T4'] }], ['F', 'S'])
   const b2 = batch(2, [{ moduleId: '/p/a.test.ts', owned: ['T2'] }], ['F', 'S'])
   const b3 = batch(3, [{ moduleId: '/p/a.test.ts', owned: ['T3'] }], ['F'])
-  const merger = new ReportMerger(target.asRpc(), new Map([['/p/a.test.ts', file]]), [b1, b2, b3])
+  const merger = new ReportMerger(target.asRpc(), new Map([['/p/a.test.ts', file]]), [b1, b2, b3], options)
   const worker = (b: PlannedBatch) => new Worker(merger.methodsFor(b), [file])
   return { target, file, merger, b1, b2, b3, w1: worker(b1), w2: worker(b2), w3: worker(b3) }
 }
@@ -167,12 +167,13 @@ describe('ReportMerger', () => {
   })
 
   test('once the run is cancelled, a test its worker ends without a result is skipped with a note', async () => {
-    const { target, merger, w1, w2 } = freeScenario()
+    let cancelled = false
+    const { target, w1, w2 } = freeScenario({ cancelled: () => cancelled })
     await w1.collect()
     await w2.collect()
     // Before the cancel, Vitest's runner's own report passes through as it is.
     await w2.update([['T2', undefined, {}]], [['T2', 'test-prepare'], ['T2', 'test-finished']])
-    merger.cancel()
+    cancelled = true
     // Vitest's runner ends a test it did not start after a cancel without a result.
     await w1.update([['T1', undefined, {}]], [['T1', 'test-prepare'], ['T1', 'test-finished']])
     // A test still running (no test-finished yet) keeps its state.
