@@ -49,6 +49,19 @@ export interface ResolvedMpPoolOptions {
 
 const DEFAULTS: ResolvedMpPoolOptions = { ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process', staticPlan: true }
 
+/**
+ * What each option accepts. Valid options in a plain object are taken as they are: zod, which
+ * costs about 40 ms of CPU to load, on the path of every run's start, is loaded only to word a
+ * refusal (or to judge an object that is not plain). test/unit/options.test.ts checks that this
+ * table and the zod schema agree.
+ */
+const ACCEPTS: { [K in keyof ResolvedMpPoolOptions]: (value: unknown) => boolean } = {
+  ungrouped: value => value === 'free' || value === 'file',
+  watchdogGrace: value => value === false || (Number.isSafeInteger(value) && (value as number) >= 0),
+  isolation: value => value === 'process' || value === 'module',
+  staticPlan: value => typeof value === 'boolean',
+}
+
 let optionsSchema: ReturnType<typeof createSchema> | undefined
 
 function createSchema(z: typeof Zod) {
@@ -62,10 +75,34 @@ function createSchema(z: typeof Zod) {
 
 /** Validates options at the edge: an unknown key or a wrong value is refused with the path, the value and what is accepted. */
 export function resolveOptions(input: unknown, where: string): ResolvedMpPoolOptions {
-  // Nothing given, nothing to check: loading zod costs about 40 ms of CPU at the start of a run.
   if (input === undefined) {
     return { ...DEFAULTS }
   }
+  return acceptPlainOptions(input) ?? checkWithZod(input, where)
+}
+
+/** The resolved options when `input` is a plain object of known keys with accepted values; otherwise `undefined`. */
+export function acceptPlainOptions(input: unknown): ResolvedMpPoolOptions | undefined {
+  if (typeof input !== 'object' || input === null || Object.getPrototypeOf(input) !== Object.prototype) {
+    return undefined
+  }
+  const given = input as Record<string, unknown>
+  const resolved: Record<string, unknown> = { ...DEFAULTS }
+  for (const key of Object.keys(given)) {
+    const accepts = Object.hasOwn(ACCEPTS, key) ? ACCEPTS[key as keyof ResolvedMpPoolOptions] : undefined
+    const value = given[key]
+    if (!accepts || (value !== undefined && !accepts(value))) {
+      return undefined
+    }
+    if (value !== undefined) {
+      resolved[key] = value
+    }
+  }
+  return resolved as unknown as ResolvedMpPoolOptions
+}
+
+/** Judges `input` with the zod schema, and words every problem it finds. */
+export function checkWithZod(input: unknown, where: string): ResolvedMpPoolOptions {
   optionsSchema ??= createSchema((createRequire(import.meta.url)('zod') as { z: typeof Zod }).z)
   const parsed = optionsSchema.safeParse(input ?? {})
   if (parsed.success) {

@@ -106,6 +106,14 @@ test('packed install: a CommonJS project (no "type": "module") loads the plugin 
   }
 }, RUN_TIMEOUT)
 
+test('packed install: a wrong option is refused with zod\'s wording, naming the option', () => {
+  const result = run('npx', ['vitest', 'run', '--config', 'vitest.bad-option.config.ts'], project, RUN_TIMEOUT)
+  const output = `${result.stdout}\n${result.stderr}`
+  expect(result.status, output).not.toBe(0)
+  expect(output).toContain('[vitest-pool-mp] Invalid options passed to mpPlugin()')
+  expect(output).toMatch(/ungrouped: .*\(got "files"\)/)
+}, RUN_TIMEOUT)
+
 test('packed install: the config and the test file type-check against the shipped types', () => {
   const result = run('npx', ['tsc', '-p', '.'], project, RUN_TIMEOUT)
   expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { resolveOptions } from '../../src/options.js'
+import { acceptPlainOptions, checkWithZod, resolveOptions } from '../../src/options.js'
 
 function messageOf(input: unknown): string {
   try {
@@ -66,5 +66,76 @@ describe('resolveOptions', () => {
 
   test('a function value is described as a function', () => {
     expect(messageOf({ ungrouped: () => 'free' })).toContain('(got a function)')
+  })
+})
+
+describe('valid options are taken without loading zod', () => {
+  const valid: Record<string, unknown[]> = {
+    ungrouped: ['free', 'file'],
+    watchdogGrace: [0, -0, 1, 10_000, false],
+    isolation: ['process', 'module'],
+    staticPlan: [true, false],
+  }
+  const others = ['free', 'module', 'files', -1, 1.5, Number.NaN, Infinity, 2 ** 53, true, null, undefined, '10', [], {}]
+  const unknownKeys = ['extra', 'toString', '__proto__']
+  // A seeded generator, so a disagreement is reproducible.
+  let seed = 7
+  const next = (below: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    // The high bits: an LCG's low bits repeat with a short period.
+    return Math.floor(seed / 2 ** 31 * below)
+  }
+  const pick = <T>(list: readonly T[]): T => list[next(list.length)]!
+  /** Each known key absent, valid or anything; now and then an unknown key. */
+  function randomInput(): Record<string, unknown> {
+    const input: Record<string, unknown> = {}
+    const set = (key: string, value: unknown) => Object.defineProperty(input, key, { value, enumerable: true, configurable: true, writable: true })
+    for (const [key, accepted] of Object.entries(valid)) {
+      const roll = next(6)
+      if (roll >= 2) {
+        set(key, roll === 5 ? pick(others) : pick(accepted))
+      }
+    }
+    if (next(10) === 0) {
+      set(pick(unknownKeys), pick(others))
+    }
+    return input
+  }
+
+  function zodVerdict(input: unknown): unknown {
+    try {
+      return checkWithZod(input, 'mpPlugin()')
+    }
+    catch {
+      return 'refused'
+    }
+  }
+
+  test('on 3,000 random inputs the plain check and zod agree, and zod accepts no plain object the check refuses', () => {
+    let refused = 0
+    for (let i = 0; i < 3000; i++) {
+      const input = randomInput()
+      const plain = acceptPlainOptions(input)
+      const zod = zodVerdict(input)
+      if (plain === undefined) {
+        refused++
+        expect(zod, JSON.stringify(input)).toBe('refused')
+      }
+      else {
+        expect(zod, JSON.stringify(input)).toEqual(plain)
+        expect(Object.is((zod as { watchdogGrace: unknown }).watchdogGrace, plain.watchdogGrace)).toBe(true)
+      }
+    }
+    // Both kinds were tried often.
+    expect(refused).toBeGreaterThan(500)
+    expect(refused).toBeLessThan(2500)
+  })
+
+  test('what is not a plain object goes to zod', () => {
+    expect(acceptPlainOptions('file')).toBeUndefined()
+    expect(acceptPlainOptions(null)).toBeUndefined()
+    expect(acceptPlainOptions([])).toBeUndefined()
+    expect(acceptPlainOptions(new (class Options { isolation = 'module' })())).toBeUndefined()
+    expect(resolveOptions(new (class Options { isolation = 'module' })(), 'mpPlugin()').isolation).toBe('module')
   })
 })
