@@ -706,16 +706,26 @@ export function mergeSuiteResults(results: readonly (RunnerTaskResult | undefine
 
 type TaskError = NonNullable<RunnerTaskResult['errors']>[number]
 
+/**
+ * One error per throw: batches that hit the same error (a suite's hook, a `.only` refused in CI)
+ * report it once each, and their stacks differ below the throw site (V8's async frames depend on
+ * what the worker had already awaited), so the key is the error and where it was thrown.
+ */
 function dedupeErrors(errors: TaskError[]): TaskError[] {
   const seen = new Set<string>()
   return errors.filter((error) => {
-    const key = `${error.name}\0${error.message}\0${error.stack}`
+    const key = `${error.name}\0${error.message}\0${throwSite(error.stack)}`
     if (seen.has(key)) {
       return false
     }
     seen.add(key)
     return true
   })
+}
+
+/** The stack's first frame (where the error was thrown), or the whole stack when it has none. */
+function throwSite(stack: string | undefined): string | undefined {
+  return stack?.split('\n').find(line => line.trimStart().startsWith('at ')) ?? stack
 }
 
 function workerError(message: string): TaskError {

@@ -34,6 +34,21 @@ describe('filters and run options behave as on the forks pool', () => {
     expect(normalJson(mp.json, root)).toEqual(normalJson(forks.json, root))
   })
 
+  test.each(['process', 'module'])('a refused .only that several batches hit is shown once, as on forks (isolation: %s)', async (isolation) => {
+    const root = fixtureRoot('compat-filters')
+    // The fixture's config reads MP_ISOLATION when Vitest loads it, in this process.
+    process.env.MP_ISOLATION = isolation
+    // Each of the file's three batches reports the error; with module isolation their stacks differ
+    // in V8's async frames (a warm worker's first batch from its later ones).
+    const { forks, mp } = await runBoth('compat-filters', { filters: ['only-suite.test.ts'], config: { allowOnly: false } })
+      .finally(() => delete process.env.MP_ISOLATION)
+    expect(mp.exitCode).toBe(1)
+    expect(normalJson(mp.json, root)).toEqual(normalJson(forks.json, root))
+    const failures = (run: typeof mp) => reporterParts(`${run.stdout}\n${run.stderr}`, root).tail.filter(line => /FAIL|Error|⎯\[\d+\/\d+\]⎯/.test(line))
+    expect(failures(forks).filter(line => line.includes('Unexpected .only modifier'))).toHaveLength(1)
+    expect(failures(mp)).toEqual(failures(forks))
+  })
+
   test('--retry: a test passing on a later attempt passes, in fresh workers too', async () => {
     const root = fixtureRoot('compat-filters')
     const { forks, mp } = await runBoth('compat-filters', { filters: ['retry.test.ts'], config: { retry: 2, reporters: ['verbose'] } })

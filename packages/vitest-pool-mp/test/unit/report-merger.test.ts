@@ -416,6 +416,16 @@ describe('mergeSuiteResults', () => {
     expect(merged.errors!.map(e => e.message)).toEqual(['afterAll failed', 'boom', 'afterAll failed'])
   })
 
+  test('the same throw reported by two batches whose stacks differ only below the throw site is one error', () => {
+    const thrownAt = 'Error: refused\n    at checkAllowOnly (runner.js:1036:29)\n    at traverseSuite (runner.js:930:15)'
+    const merged = mergeSuiteResults([
+      { state: 'fail', errors: [error('refused', `${thrownAt}\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n    at async collectTests (runner.js:2433:3)`)] },
+      { state: 'fail', errors: [error('refused', `${thrownAt}\n    at async collectTests (runner.js:2433:3)\n    at async run (base.js:81:2)`)] },
+      { state: 'fail', errors: [error('refused', 'Error: refused\n    at elsewhere (suite.test.ts:3:9)')] },
+    ])
+    expect(merged.errors!.map(e => e.stack!.split('\n')[1])).toEqual(['    at checkAllowOnly (runner.js:1036:29)', '    at elsewhere (suite.test.ts:3:9)'])
+  })
+
   test('no errors: errors is undefined', () => {
     expect(mergeSuiteResults([{ state: 'pass' }, { state: 'pass', errors: [] }]).errors).toBeUndefined()
   })
