@@ -25,12 +25,24 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
   resolveOptions(options, 'mpPlugin()')
   return {
     name: 'vitest-pool-mp',
-    config() {
+    config(userConfig) {
       // Our runtime is plain ESM: workers import it natively, as they do any package in node_modules,
       // even where it is not in node_modules (a workspace link), instead of transforming it each time.
       // The setup file is the exception: Vitest re-runs it for every test file only through its own
-      // module runner (a native import runs once per process), and its hooks are per test file.
-      return { test: { server: { deps: { external: [new RegExp(`^${escapeRegExp(DIST_DIR)}(?!runtime/setup\\.js$)`)] } } } }
+      // module runner (a native import runs once per process), and its hooks are per test file. So it
+      // is inlined, also where it is installed in node_modules, which Vitest externalizes by default:
+      // a warm worker (isolation: 'module') would otherwise register its hooks for its first batch only.
+      return {
+        test: {
+          server: {
+            deps: {
+              external: [new RegExp(`^${escapeRegExp(DIST_DIR)}(?!runtime/setup\\.js$)`)],
+              // `inline: true` (everything inlined) cannot take a pattern beside it.
+              ...(userConfig.test?.server?.deps?.inline !== true && { inline: [new RegExp(`^${escapeRegExp(SETUP_FILE)}$`)] }),
+            },
+          },
+        },
+      }
     },
     configureVitest({ project, vitest }) {
       RunCoordinator.install(vitest)

@@ -4,7 +4,7 @@ import type { SpawnSyncReturns } from 'node:child_process'
 import type { JsonTestResults } from 'vitest/node'
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -112,6 +112,34 @@ test('packed install: a wrong option is refused with zod\'s wording, naming the 
   expect(result.status, output).not.toBe(0)
   expect(output).toContain('[vitest-pool-mp] Invalid options passed to mpPlugin()')
   expect(output).toMatch(/ungrouped: .*\(got "files"\)/)
+}, RUN_TIMEOUT)
+
+test('packed install: with isolation \'module\', a warm worker\'s later batches run the pool\'s setup file too', () => {
+  // Installed in node_modules, the setup file is one Vitest would load natively, once per process:
+  // its hooks (the begin/end reports, the wait for main's check of a file's tree) would then run in
+  // a warm worker's first batch only. Evidence: a worker killed by its second batch's test names that
+  // test as running. Without durations from an earlier run, the batches run in declaration order.
+  const dir = join(project, 'module-kill')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'vitest.config.ts'), [
+    'import { mpPlugin } from \'vitest-pool-mp\'',
+    'import { defineConfig } from \'vitest/config\'',
+    'export default defineConfig({ plugins: [mpPlugin({ isolation: \'module\' })], test: { pool: \'mp\', maxWorkers: 1 } })',
+    '',
+  ].join('\n'))
+  writeFileSync(join(dir, 'kill.test.ts'), [
+    'import { test } from \'vitest\'',
+    'test(\'first\', () => {})',
+    'test(\'kills its worker\', () => { process.kill(process.pid, \'SIGKILL\') })',
+    '',
+  ].join('\n'))
+  const report = join(work, 'report-module-kill.json')
+  const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT)
+  const output = `${result.stdout}\n${result.stderr}`
+  expect(result.status, output).toBe(1)
+  const tests = (JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults).testResults.flatMap(file => file.assertionResults)
+  expect(tests.map(each => [each.title, each.status])).toEqual([['first', 'passed'], ['kills its worker', 'failed']])
+  expect(tests[1]!.failureMessages.join('\n')).toMatch(/\[batch 2\] was killed by SIGKILL while this test was running/)
 }, RUN_TIMEOUT)
 
 test('packed install: the config and the test file type-check against the shipped types', () => {
