@@ -1,10 +1,12 @@
 import type { PlannedBatch } from './batches.js'
 import type { Deferred } from './deferred.js'
 import type { ProgressMessage } from './protocol.js'
+import type { SnapshotResult } from './snapshot-results.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
 import { CANCELLED } from './batch-failure.js'
 import { createDeferred } from './deferred.js'
 import { reportFileNotRun } from './refused-file.js'
+import { mergeSnapshotResults } from './snapshot-results.js'
 
 type Task = RunnerTestFile['tasks'][number] | RunnerTestFile
 type TaskEvent = RunnerTaskEventPack[1]
@@ -36,6 +38,8 @@ interface FileState {
   queuedSent: boolean
   collectedSent: boolean
   pendingBatches: Set<number>
+  /** What the batches that own part of the file reported of its snapshots; sent merged once it is done. */
+  snapshots: SnapshotResult[]
   done: Deferred<void>
 }
 
@@ -113,7 +117,7 @@ export class ReportMerger {
     private readonly options: ReportMergerOptions = {},
   ) {
     for (const [moduleId, tree] of trees) {
-      this.files.set(moduleId, { tree, queuedSent: false, collectedSent: false, pendingBatches: new Set(), done: createDeferred() })
+      this.files.set(moduleId, { tree, queuedSent: false, collectedSent: false, pendingBatches: new Set(), snapshots: [], done: createDeferred() })
       this.indexTasks(tree, moduleId, 0)
     }
     for (const moduleId of options.predicted ?? []) {
@@ -151,7 +155,7 @@ export class ReportMerger {
     for (const batch of batches) {
       for (const entry of batch.files) {
         if (entry.owned === 'late') {
-          this.files.set(entry.moduleId, { tree: undefined, queuedSent: false, collectedSent: false, pendingBatches: new Set(), done: createDeferred() })
+          this.files.set(entry.moduleId, { tree: undefined, queuedSent: false, collectedSent: false, pendingBatches: new Set(), snapshots: [], done: createDeferred() })
         }
         if (entry.owned === 'late' || entry.verify) {
           this.late.set(batch.id, { moduleId: entry.moduleId, state: 'waiting', predicted: entry.owned !== 'late', verdict: createDeferred() })
@@ -198,7 +202,7 @@ export class ReportMerger {
     return () => {
       file.pendingBatches.delete(marker)
       if (file.pendingBatches.size === 0) {
-        file.done.resolve()
+        this.completeFile(file)
       }
     }
   }
@@ -276,6 +280,7 @@ export class ReportMerger {
       onTaskUpdate: unlessAbandoned(owned.onTaskUpdate),
       onUserConsoleLog: unlessAbandoned(owned.onUserConsoleLog),
       onAfterSuiteRun: unlessAbandoned(owned.onAfterSuiteRun),
+      snapshotSaved: unlessAbandoned(owned.snapshotSaved),
     } as RuntimeRPC
   }
 
@@ -308,6 +313,15 @@ export class ReportMerger {
       ? undefined
       : (failure?.runningMessage ?? '[vitest-pool-mp] The worker ended before it collected this file.').replace(' while this test was running', ' while it loaded this file')
     await reportFileNotRun(this.target, tree, message === undefined ? [] : [Object.assign(new Error(message), { name: 'MpWorkerError' })], queued)
+  }
+
+  /** Every batch touching the file has ended: its snapshots are reported as one, and its report is complete. */
+  private completeFile(file: FileState): void {
+    const snapshots = mergeSnapshotResults(file.snapshots.splice(0))
+    if (snapshots) {
+      void this.target.snapshotSaved(snapshots)
+    }
+    file.done.resolve()
   }
 
   /** Resolves once every batch touching the file has ended and its report is complete. */
@@ -354,6 +368,10 @@ export class ReportMerger {
         await this.target.onUserConsoleLog(log)
       }),
       onAfterSuiteRun: meta => this.target.onAfterSuiteRun({ ...meta, testFiles: [...meta.testFiles, `${COVERAGE_KEY_MARK}${batch.id}`] }),
+      snapshotSaved: (result) => {
+        const file = this.files.get(result.filepath)
+        return file ? void file.snapshots.push(result) : this.target.snapshotSaved(result)
+      },
     } as RuntimeRPC
   }
 
@@ -397,7 +415,7 @@ export class ReportMerger {
         }
         file.pendingBatches.delete(batch.id)
         if (file.pendingBatches.size === 0) {
-          file.done.resolve()
+          this.completeFile(file)
         }
       }
     })

@@ -139,7 +139,7 @@ test('packed install: with isolation \'module\', a warm worker\'s later batches 
   expect(result.status, output).toBe(1)
   const tests = (JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults).testResults.flatMap(file => file.assertionResults)
   expect(tests.map(each => [each.title, each.status])).toEqual([['first', 'passed'], ['kills its worker', 'failed']])
-  expect(tests[1]!.failureMessages.join('\n')).toMatch(/\[batch 2\] was killed by SIGKILL while this test was running/)
+  expect((tests[1]!.failureMessages ?? []).join('\n')).toMatch(/\[batch 2\] was killed by SIGKILL while this test was running/)
 }, RUN_TIMEOUT)
 
 test('packed install: the config and the test file type-check against the shipped types', () => {

@@ -1,0 +1,32 @@
+import type { RuntimeRPC } from './vitest-types.js'
+
+/** What a worker reports of one test file's snapshots once it has run its share of the file. */
+export type SnapshotResult = Parameters<RuntimeRPC['snapshotSaved']>[0]
+
+/**
+ * One file's snapshot result from those of the batches that ran its tests, as one worker running
+ * the whole file would report it. Each test ran in one batch, so the counts add up. A batch counts
+ * the snapshots of the tests it skipped (the other batches' tests) as checked, so what a batch left
+ * unchecked belongs to one of its own tests or to no test at all: obsolete either way, and listed
+ * once, where Vitest counted an obsolete snapshot once per batch that reported it. (Vitest 4 counts
+ * a skipped test's snapshots as checked by a looser match of names, which also hides obsolete
+ * ones: with it, fewer are reported.)
+ */
+export function mergeSnapshotResults(results: readonly SnapshotResult[]): SnapshotResult | undefined {
+  const [first] = results
+  if (!first) {
+    return undefined
+  }
+  const uncheckedKeys = [...new Set(results.flatMap(result => result.uncheckedKeys))]
+  const sum = (count: (result: SnapshotResult) => number) => results.reduce((total, result) => total + count(result), 0)
+  return {
+    ...first,
+    added: sum(result => result.added),
+    matched: sum(result => result.matched),
+    unmatched: sum(result => result.unmatched),
+    updated: sum(result => result.updated),
+    fileDeleted: results.every(result => result.fileDeleted),
+    unchecked: uncheckedKeys.length,
+    uncheckedKeys,
+  }
+}

@@ -1,0 +1,33 @@
+import type { SnapshotResult } from '../../src/snapshot-results.js'
+import { describe, expect, test } from 'vitest'
+import { mergeSnapshotResults } from '../../src/snapshot-results.js'
+
+function result(part: Partial<SnapshotResult>): SnapshotResult {
+  return { filepath: '/p/s.test.ts', added: 0, fileDeleted: false, matched: 0, unchecked: 0, uncheckedKeys: [], unmatched: 0, updated: 0, ...part }
+}
+
+describe('mergeSnapshotResults', () => {
+  test('no batch reported: nothing to send', () => {
+    expect(mergeSnapshotResults([])).toBeUndefined()
+  })
+
+  test('counts add up over the batches', () => {
+    const merged = mergeSnapshotResults([result({ added: 1, matched: 2 }), result({ matched: 1, unmatched: 1, updated: 3 })])
+    expect(merged).toMatchObject({ filepath: '/p/s.test.ts', added: 1, matched: 3, unmatched: 1, updated: 3 })
+  })
+
+  test('a snapshot of a deleted test, left unchecked by every batch, is obsolete once', () => {
+    const merged = mergeSnapshotResults([result({ unchecked: 1, uncheckedKeys: ['c 1'] }), result({ unchecked: 1, uncheckedKeys: ['c 1'] }), result({ unchecked: 1, uncheckedKeys: ['c 1'] })])
+    expect(merged).toMatchObject({ unchecked: 1, uncheckedKeys: ['c 1'] })
+  })
+
+  test('a snapshot its own test no longer takes, left unchecked by that test\'s batch only, is obsolete', () => {
+    const merged = mergeSnapshotResults([result({ unchecked: 2, uncheckedKeys: ['a 2', 'gone 1'] }), result({ unchecked: 1, uncheckedKeys: ['gone 1'] })])
+    expect(merged).toMatchObject({ unchecked: 2, uncheckedKeys: ['a 2', 'gone 1'] })
+  })
+
+  test('the file counts as deleted only when every batch deleted it', () => {
+    expect(mergeSnapshotResults([result({ fileDeleted: true }), result({ fileDeleted: false })])!.fileDeleted).toBe(false)
+    expect(mergeSnapshotResults([result({ fileDeleted: true }), result({ fileDeleted: true })])!.fileDeleted).toBe(true)
+  })
+})
