@@ -106,6 +106,12 @@ test('packed install: a CommonJS project (no "type": "module") loads the plugin 
   }
 }, RUN_TIMEOUT)
 
+test('packed install: the docs the README names ship with the package', () => {
+  for (const doc of ['strategies.md', 'configuration.md', 'shared-state.md', 'faults.md', 'speed.md']) {
+    expect(existsSync(join(project, 'node_modules', 'vitest-pool-mp', 'docs', doc)), doc).toBe(true)
+  }
+})
+
 test('packed install: a wrong option is refused with zod\'s wording, naming the option', () => {
   const result = run('npx', ['vitest', 'run', '--config', 'vitest.bad-option.config.ts'], project, RUN_TIMEOUT)
   const output = `${result.stdout}\n${result.stderr}`
