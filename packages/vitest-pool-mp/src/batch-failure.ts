@@ -34,11 +34,13 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         ? `was killed by ${outcome.signal}`
         : outcome.exitCode !== null ? `exited with code ${outcome.exitCode}` : 'exited unexpectedly'
       const process = outcome.pid === undefined ? 'worker process' : `worker process (pid ${outcome.pid})`
+      // Node aborts on its own fatal errors, the commonest being a full heap.
+      const hint = outcome.signal === 'SIGABRT' ? ' Node aborts so on a fatal error, such as running out of heap memory: the worker\'s output above says which.' : ''
       return {
         state: 'fail',
-        runningMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} while this test was running.`,
+        runningMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} while this test was running.${hint}`,
         pendingMessage: `[vitest-pool-mp] Not run: the ${process} running ${where} ${how} before this test started.`,
-        afterTestsMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} after its tests had ended (in an afterAll hook, or while it tore down).`,
+        afterTestsMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} after its tests had ended (in an afterAll hook, or while it tore down).${hint}`,
       }
     }
     case 'hung': {

@@ -12,6 +12,12 @@ describe('batchFailure', () => {
     expect(failure.afterTestsMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL after its tests had ended (in an afterAll hook, or while it tore down).')
   })
 
+  test('SIGABRT, how Node ends on a full heap, says what it may mean', () => {
+    const failure = batchFailure({ kind: 'crashed', pid: 42, exitCode: null, signal: 'SIGABRT' }, where)
+    expect(failure.runningMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGABRT while this test was running. Node aborts so on a fatal error, such as running out of heap memory: the worker\'s output above says which.')
+    expect(failure.pendingMessage).not.toContain('heap')
+  })
+
   test('an exit names the code', () => {
     expect(batchFailure({ kind: 'crashed', pid: 42, exitCode: 3, signal: null }, where).runningMessage).toContain('exited with code 3')
   })
