@@ -233,7 +233,7 @@ export class ProjectRun {
         return
       }
       const trees = await this.collectWhatTheSourceDoesNotTell()
-      const batches = this.plan(trees)
+      const batches = await this.plan(trees)
       if (!batches) {
         return
       }
@@ -434,7 +434,7 @@ export class ProjectRun {
     return chunk.length === 1 ? `collecting ${this.format(chunk[0]!)}` : `collecting ${chunk.length} files`
   }
 
-  private plan(trees: Map<string, RunnerTestFile>): PlannedBatch[] | undefined {
+  private async plan(trees: Map<string, RunnerTestFile>): Promise<PlannedBatch[] | undefined> {
     const analyzed: AnalyzedFile[] = []
     const declarations: GroupDeclaration[] = []
     // Path order, not the sequencer's (which sorts by cached durations): "the first strategy given
@@ -446,7 +446,7 @@ export class ProjectRun {
       const whole = this.wholePlans.get(spec.moduleId)
       if (whole) {
         if (whole.group !== null) {
-          declarations.push({ group: whole.group, strategy: whole.strategy, file: spec.moduleId, line: undefined })
+          declarations.push({ group: whole.group, strategy: whole.given ? whole.strategy : undefined, file: spec.moduleId, line: undefined })
         }
         continue
       }
@@ -463,7 +463,8 @@ export class ProjectRun {
     if (!this.project.config.includeTaskLocation) {
       trees.forEach(tree => stripLocations(tree))
     }
-    const { strategies, errors } = resolveGroups(declarations, file => this.format(file))
+    const outside = await this.strategiesOutsideTheRun(declarations)
+    const { strategies, errors } = resolveGroups([...declarations, ...outside], file => this.format(file))
     if (errors.length) {
       const all = new Map(trees)
       this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
@@ -479,7 +480,11 @@ export class ProjectRun {
       this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
     }
     this.userTestIds = userTestIds
-    const wholeFiles = [...this.wholePlans.values()].map(plan => ({ ...plan, idPrefix: `${this.fileTask(plan.moduleId).id}_` }))
+    const wholeFiles = [...this.wholePlans.values()].map(plan => ({
+      ...plan,
+      ...(plan.group !== null && { strategy: strategies.get(plan.group) ?? plan.strategy }),
+      idPrefix: `${this.fileTask(plan.moduleId).id}_`,
+    }))
     return planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds, durations: this.previousDurations, wholeFiles })
   }
 
@@ -542,6 +547,39 @@ export class ProjectRun {
 
   /** Work the run must wait for besides its batches (a file being collected again). */
   private readonly tracked = new Set<Promise<void>>()
+
+  /**
+   * A run that leaves files out (a file filter, `--shard`, a watch rerun) may leave out the file
+   * that gives a group its strategy, and the group would run as `free`. For each group no file of
+   * the run gives a strategy to, the project's other test files are read as the plan reads sources
+   * (a literal `describe.mpGroup(name, strategy, ...)`); the first, in path order, that gives one
+   * decides.
+   */
+  private async strategiesOutsideTheRun(declarations: readonly GroupDeclaration[]): Promise<GroupDeclaration[]> {
+    const given = new Set(declarations.filter(declaration => declaration.strategy !== undefined).map(declaration => declaration.group))
+    const missing = new Set(declarations.map(declaration => declaration.group).filter(group => !given.has(group)))
+    if (missing.size === 0) {
+      return []
+    }
+    const inRun = new Set(this.specs.map(spec => spec.moduleId))
+    const others = (await this.project.globTestFiles()).testFiles.filter(file => !inRun.has(file)).sort()
+    const defaultEnvironment = this.project.config.environment || 'node'
+    const files = new Map(await Promise.all(others.map(async (file) => {
+      const code = await readFile(file, 'utf-8').catch(() => undefined)
+      const environment = parseFileDocblock(code ?? '', defaultEnvironment).environment as WorkerEnvironment
+      return [file, { environment, sourceHash: code === undefined ? undefined : hashSource(code) }] as const
+    })))
+    const scans = await scanFiles(this.project, files, this.options.ungrouped, this.scanCache())
+    const found: GroupDeclaration[] = []
+    for (const file of others) {
+      for (const [group, strategy] of scans.get(file)?.given ?? []) {
+        if (missing.delete(group)) {
+          found.push({ group, strategy, file, line: undefined })
+        }
+      }
+    }
+    return found
+  }
 
   private track(work: Promise<void>): void {
     const tracked = work.catch((error: unknown) => {

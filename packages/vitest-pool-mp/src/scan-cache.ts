@@ -5,11 +5,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** Bumped whenever scanFile reads sources differently: every entry written before is ignored. */
-const SCAN_FORMAT = 1
+const SCAN_FORMAT = 2
 
 /** A StaticFile as JSON holds it. */
 interface StoredScan {
   groups: [string, Strategy][]
+  given: [string, Strategy][]
   whole: StaticFile['whole'] | null
   strings: string[]
   tree: StaticTask[] | null
@@ -98,12 +99,13 @@ function readEntry(path: string): StoredEntry | undefined {
 }
 
 function toStored(scan: StaticFile): StoredScan {
-  return { groups: [...scan.groups], whole: scan.whole ?? null, strings: [...scan.strings], tree: scan.tree ?? null }
+  return { groups: [...scan.groups], given: [...scan.given], whole: scan.whole ?? null, strings: [...scan.strings], tree: scan.tree ?? null }
 }
 
 function fromStored(stored: StoredScan): StaticFile {
   return {
     groups: new Map(stored.groups),
+    given: new Map(stored.given),
     whole: stored.whole ?? undefined,
     strings: new Set(stored.strings),
     tree: stored.tree ?? undefined,

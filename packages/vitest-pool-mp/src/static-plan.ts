@@ -13,6 +13,8 @@ export interface WholeFilePlan {
   moduleId: string
   group: string | null
   strategy: Strategy
+  /** Whether the file gives its group the strategy, or joins it without one. */
+  given: boolean
 }
 
 /** What the scan needs of a file besides its path. */
@@ -68,7 +70,7 @@ export function chooseWholeFiles(scans: ReadonlyMap<string, StaticFile | undefin
     if (!scan?.whole || (group != null && namedElsewhere(scans, moduleId, group))) {
       continue
     }
-    whole.push({ moduleId, ...scan.whole })
+    whole.push({ moduleId, ...scan.whole, given: group != null && scan.given.has(group) })
   }
   return whole
 }

@@ -8,6 +8,8 @@ import { DEFAULT_STRATEGY, isSerial, isStrategy } from './strategy.js'
 export interface StaticFile {
   /** The groups declared in the file with `describe.mpGroup`, each with the strategy given there. */
   groups: Map<string, Strategy>
+  /** Of those, the groups the file gives a strategy to (the others join with none). */
+  given: Map<string, Strategy>
   /** Set when the whole file is one batch: every runnable test in this group (null: ungrouped). */
   whole: { group: string | null, strategy: Strategy } | undefined
   /** Every string literal in the file: a group name passed to a helper shows up here. */
@@ -58,6 +60,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
     return undefined
   }
   const groups = new Map<string, Strategy>()
+  const given = new Map<string, Strategy>()
   const strings = new Set<string>()
   let declarations = 0
   // Every call that can declare a test or a suite, wherever it is: the tree must hold them all.
@@ -101,6 +104,9 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
         if (known === undefined || declared.given) {
           groups.set(declared.name, declared.strategy)
         }
+        if (declared.given && !given.has(declared.name)) {
+          given.set(declared.name, declared.strategy)
+        }
         visit(node.arguments, declared.name, skipped)
         return
       }
@@ -141,6 +147,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
   const tree = readTree(ast)
   return {
     groups,
+    given,
     whole: wholePlan(groups, runnable, ungrouped),
     strings,
     tree: tree && countTasks(tree) === testCalls ? tree : undefined,

@@ -143,6 +143,17 @@ describe.each([2, 3])('strategies fixture, maxWorkers %i', (maxWorkers) => {
   })
 })
 
+// 6-last.test.ts joins "Span" without a strategy; 1-first.test.ts, left out by the filter, gives it.
+test.each(['a file filter', 'a file filter, staticPlan: false'] as const)('a run without the file that gives a group its strategy still runs the group by it (%s)', async (how) => {
+  // The fixture's config reads MP_STATIC_PLAN when Vitest loads it, in this process.
+  process.env.MP_STATIC_PLAN = how === 'a file filter' ? '' : 'false'
+  const run = await runFixture('strategies', { filters: ['6-last'], config: { maxWorkers: 3 } })
+    .finally(() => delete process.env.MP_STATIC_PLAN)
+  expect(run.exitCode, run.stderr).toBe(0)
+  expect(testRecords(run).map(r => r.name).sort()).toEqual(['span 3', 'span 4', 'ungrouped 6'])
+  expectInOrderInOneProcess(named(run, ['span 3', 'span 4']))
+})
+
 test('ungrouped: \'file\' runs each file\'s ungrouped tests in one process', async () => {
   const run = await runFixture('strategies-ungrouped-file')
   expect(run.stderr).toBe('')

@@ -25,6 +25,7 @@ function oneEntry(salt: string): { dir: string, entry: string } {
 
 const scan: StaticFile = {
   groups: new Map([['G', 'serial']]),
+  given: new Map([['G', 'serial']]),
   whole: { group: 'G', strategy: 'serial' },
   strings: new Set(['G', 'serial', 't1']),
   tree: [{ type: 'suite', name: 'G', group: { name: 'G', strategy: 'serial' }, tasks: [{ type: 'test', name: 't1' }] }],

@@ -43,6 +43,12 @@ describe('scanFile', () => {
     expect(two?.groups).toEqual(new Map([['G', 'serial'], ['H', 'serial']]))
   })
 
+  test('the groups a file gives a strategy to are told from those it joins without one', () => {
+    const file = scan(`describe.mpGroup('G', () => { test('a', () => {}) }); describe.mpGroup('H', 'isolated_serial', () => { test('b', () => {}) }); describe.mpGroup('G', () => { test('c', () => {}) })`)
+    expect(file?.groups).toEqual(new Map([['G', 'free'], ['H', 'isolated_serial']]))
+    expect(file?.given).toEqual(new Map([['H', 'isolated_serial']]))
+  })
+
   test('what it cannot read with certainty is left to the collect pass', () => {
     expect(scan(`test.only('a', () => {})`)).toBeUndefined()
     expect(scan(`describe.mpGroup('G', 'serail', () => { test('a', () => {}) })`)).toBeUndefined()
@@ -146,7 +152,7 @@ describe('predicted files', () => {
 
 describe('chooseWholeFiles', () => {
   const file = (whole: StaticFile['whole'], strings: string[] = [], groups: [string, 'serial'][] = []): StaticFile =>
-    ({ whole, strings: new Set(strings), groups: new Map(groups), tree: undefined })
+    ({ whole, strings: new Set(strings), groups: new Map(groups), given: new Map(groups), tree: undefined })
 
   test('a whole file whose group another file names is collected instead', () => {
     const scans = new Map<string, StaticFile | undefined>([
@@ -161,7 +167,7 @@ describe('chooseWholeFiles', () => {
 })
 
 describe('matchesWholePlan', () => {
-  const plan = { moduleId: '/a', group: 'G', strategy: 'serial' as const }
+  const plan = { moduleId: '/a', group: 'G', strategy: 'serial' as const, given: true }
   const tests = (...groups: (string | null)[]) => groups.map((group, i) => ({ id: `t${i}`, fullName: `t${i}`, runnable: true, group, ancestors: [], timeout: undefined }))
   const analyzed = (groups: (string | null)[]) => ({ moduleId: '/a', collectFailed: false, tests: tests(...groups), suiteIds: ['f'] })
   const declared = (group: string, strategy?: string) => ({ group, strategy, file: '/a', line: 1 })
@@ -175,6 +181,6 @@ describe('matchesWholePlan', () => {
     expect(matchesWholePlan(analyzed(['G', null]), [declared('G', 'serial')], plan)).toBe(false)
     expect(matchesWholePlan(analyzed(['G', 'H']), [declared('G', 'serial'), declared('H')], plan)).toBe(false)
     expect(matchesWholePlan(analyzed(['G']), [declared('G', 'free')], plan)).toBe(false)
-    expect(matchesWholePlan(analyzed([null, null]), [], { moduleId: '/a', group: null, strategy: 'free' })).toBe(false)
+    expect(matchesWholePlan(analyzed([null, null]), [], { moduleId: '/a', group: null, strategy: 'free', given: false })).toBe(false)
   })
 })
