@@ -54,9 +54,9 @@ export class ChildLauncher {
   async run(poolId: number, environment: WorkerEnvironment, request: ChildRequest): Promise<ChildOutcome> {
     const reuse = this.options.isolation === 'module'
     const host = await this.hostFor(poolId, environment, request.label, this.configFor(request, reuse))
-    // A warm worker starts with the user's config; only what it collects carries task locations
-    // (Vitest takes a request's own config over the one it started with).
-    const withLocations = reuse && request.method === 'collect'
+    // A warm worker starts with the user's config; only what it collects, or runs after main checks
+    // the tree, carries task locations (Vitest takes a request's own config over the one it started with).
+    const withLocations = reuse && (request.method === 'collect' || request.verify)
       ? { ...request, context: { ...request.context, config: withTaskLocation(this.options.config) } }
       : request
     const outcome = await host.request(withLocations)
@@ -100,11 +100,12 @@ export class ChildLauncher {
     return host
   }
 
-  private configFor(request: Pick<ChildRequest, 'method' | 'solo'>, reuse: boolean): SerializedConfig {
+  private configFor(request: Pick<ChildRequest, 'method' | 'solo' | 'verify'>, reuse: boolean): SerializedConfig {
     // A warm worker collects and runs batches of any file alike.
     const solo = !reuse && (request.method === 'collect' || request.solo === true)
     const config = solo ? this.options.soloConfig : this.options.config
-    return !reuse && request.method === 'collect' ? withTaskLocation(config) : config
+    // Main checks the trees of these requests; a mistake it finds names the line.
+    return !reuse && (request.method === 'collect' || request.verify) ? withTaskLocation(config) : config
   }
 
   private createHost(spec: Pick<ChildSpec, 'label' | 'poolId' | 'config' | 'environment'>): ChildHost {
@@ -168,7 +169,7 @@ export class ChildLauncher {
   }
 }
 
-/** Collected trees carry task locations, so that group errors can name lines. */
+/** Collected and checked trees carry task locations, so that group errors can name lines. */
 function withTaskLocation(config: SerializedConfig): SerializedConfig {
   return { ...config, includeTaskLocation: true }
 }

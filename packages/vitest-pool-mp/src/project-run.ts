@@ -538,10 +538,17 @@ export class ProjectRun {
     }
   }
 
-  /** A tree a worker collected, analyzed; its tests' timeouts are the watchdog's from now on. */
+  /**
+   * A tree a worker collected, analyzed; its tests' timeouts are the watchdog's from now on. The
+   * worker recorded task locations for the messages about its declarations; the user's reports
+   * carry them only if asked.
+   */
   private analyzeCollected(tree: RunnerTestFile): ReturnType<typeof analyzeFile> {
     const analyzed = analyzeFile(tree as unknown as TreeFile)
     this.timeouts.set(analyzed.file.moduleId, new Map(analyzed.file.tests.map(test => [test.id, test.timeout])))
+    if (!this.project.config.includeTaskLocation) {
+      stripLocations(tree)
+    }
     return analyzed
   }
 

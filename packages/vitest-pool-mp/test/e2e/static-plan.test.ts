@@ -98,6 +98,18 @@ test('a group that code unseen in the source joins, when another file already pl
   expect(childWorkers()).toEqual([])
 })
 
+test('a mistake only a worker sees (helper code) fails its file with the line of the call, as the collect pass would name it', async () => {
+  const run = await runFixture('static-plan-late-error')
+  expect(run.exitCode).toBe(1)
+  const a = run.json!.testResults.find(result => result.name.endsWith('a.test.ts'))!
+  expect(a.status).toBe('failed')
+  expect(a.message).toContain('[vitest-pool-mp] Group "Db" has an unknown strategy "seriall" at a.test.ts:4.')
+  // The other file was planned from its source and may have run: documented in strategies.md.
+  expect(run.json!.testResults.find(result => result.name.endsWith('c.test.ts'))!.status).not.toBe('failed')
+  // Locations were recorded for the message only: the report carries none unless asked.
+  expect(run.json!.testResults.flatMap(result => result.assertionResults).every(test => test.location == null)).toBe(true)
+})
+
 test('staticPlan: false collects every file first, so a group helper code shares between files runs as one batch', async () => {
   // The fixture's config reads this when Vitest loads it, in this process.
   process.env.MP_STATIC_PLAN = 'false'
