@@ -276,13 +276,11 @@ export class ProjectRun {
   }
 
   private async prepareFiles(): Promise<void> {
-    const defaultEnvironment = this.project.config.environment || 'node'
     await Promise.all(this.specs.map(async (spec) => {
-      const code = await readFile(spec.moduleId, 'utf-8').catch(() => undefined)
-      const docblock = parseFileDocblock(code ?? '', defaultEnvironment)
+      const { docblock, environment, sourceHash } = await this.readTestFile(spec.moduleId)
       this.files.set(spec.moduleId, {
-        environment: docblock.environment as WorkerEnvironment,
-        sourceHash: code === undefined ? undefined : hashSource(code),
+        environment,
+        sourceHash,
         spec: {
           filepath: spec.moduleId,
           fileTags: docblock.tags,
@@ -293,6 +291,13 @@ export class ProjectRun {
         } as FileSpecification,
       })
     }))
+  }
+
+  /** What the plan reads of a test file's source: its docblock (environment, tags) and its hash. */
+  private async readTestFile(moduleId: string): Promise<{ docblock: ReturnType<typeof parseFileDocblock>, environment: WorkerEnvironment, sourceHash: string | undefined }> {
+    const code = await readFile(moduleId, 'utf-8').catch(() => undefined)
+    const docblock = parseFileDocblock(code ?? '', this.project.config.environment || 'node')
+    return { docblock, environment: docblock.environment as WorkerEnvironment, sourceHash: code === undefined ? undefined : hashSource(code) }
   }
 
   private scanCache(): ScanCache {
@@ -570,11 +575,9 @@ export class ProjectRun {
     }
     const inRun = new Set(this.specs.map(spec => spec.moduleId))
     const others = (await this.project.globTestFiles()).testFiles.filter(file => !inRun.has(file)).sort()
-    const defaultEnvironment = this.project.config.environment || 'node'
     const files = new Map(await Promise.all(others.map(async (file) => {
-      const code = await readFile(file, 'utf-8').catch(() => undefined)
-      const environment = parseFileDocblock(code ?? '', defaultEnvironment).environment as WorkerEnvironment
-      return [file, { environment, sourceHash: code === undefined ? undefined : hashSource(code) }] as const
+      const { environment, sourceHash } = await this.readTestFile(file)
+      return [file, { environment, sourceHash }] as const
     })))
     const scans = await scanFiles(this.project, files, this.options.ungrouped, this.scanCache())
     const found: GroupDeclaration[] = []
