@@ -166,7 +166,10 @@ export class ChildHost {
 
   /** Whether the child can take another request, now or once it has started. */
   get isReusable(): boolean {
-    return this.state === 'spawning' || this.state === 'booted' || this.state === 'starting' || this.state === 'ready'
+    // A child the pool has decided to kill (abandoned, hung, cancelled) may still finish the request
+    // it had before the kill lands; it must not take the next one, which the kill would then end.
+    return this.killedAs === undefined
+      && (this.state === 'spawning' || this.state === 'booted' || this.state === 'starting' || this.state === 'ready')
   }
 
   get environment(): WorkerEnvironment {

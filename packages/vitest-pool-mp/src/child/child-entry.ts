@@ -20,8 +20,10 @@ const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
 installStoreChannel(message => processSend(message))
 
-// Files planned from their source wait, once collected, for main to check their tree.
+// Files planned from their source wait, once collected, for main to check their tree. Main names
+// them just before the request that runs them; a warm worker's next request starts with none.
 let toVerify = new Set<string>()
+let verifyNext: Set<string> | undefined
 let verdictArrived = false
 let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
@@ -61,8 +63,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
         deliverStoreMessage(message.data)
       }
       else if (message.kind === 'verify') {
-        toVerify = new Set(message.files)
-        verdictArrived = false
+        verifyNext = new Set(message.files)
       }
       else if (message.kind === 'verdict') {
         verdictArrived = true
@@ -73,6 +74,11 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
         repeatAnswers.seed(message.answers)
       }
       return
+    }
+    if (isRunRequest(message)) {
+      toVerify = verifyNext ?? new Set()
+      verifyNext = undefined
+      verdictArrived = false
     }
     repeatAnswers.incoming(message)
     listeners.forEach(listener => listener(message))
@@ -112,6 +118,11 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
     })
     processSend({ [MP_TAG]: true, kind: 'ready', pid: process.pid } satisfies ReadyMessage)
   })
+}
+
+function isRunRequest(message: unknown): boolean {
+  const request = message as { __vitest_worker_request__?: boolean, type?: string } | null
+  return request?.__vitest_worker_request__ === true && (request.type === 'run' || request.type === 'collect')
 }
 
 function isRequestEnd(message: unknown): boolean {

@@ -110,6 +110,22 @@ test('a mistake only a worker sees (helper code) fails its file with the line of
   expect(run.json!.testResults.flatMap(result => result.assertionResults).every(test => test.location == null)).toBe(true)
 })
 
+// The worker of a.test.ts's first batch is ended once main sees the tree differs from the source;
+// it may finish that batch first. Durations from each run reorder the next one's batches.
+test('with isolation: \'module\', a worker ended for a replanned file takes no other batch: every test of every run runs', async () => {
+  const { root, dispose } = copyFixture('module-replan')
+  try {
+    for (let i = 0; i < 4; i++) {
+      const run = await runFixture(root)
+      expect(run.exitCode, `run ${i + 1}\n${run.stdout}\n${run.stderr}`).toBe(0)
+      expect([run.json!.numTotalTests, run.json!.numPassedTests], `run ${i + 1}`).toEqual([6, 6])
+    }
+  }
+  finally {
+    dispose()
+  }
+})
+
 test('staticPlan: false collects every file first, so a group helper code shares between files runs as one batch', async () => {
   // The fixture's config reads this when Vitest loads it, in this process.
   process.env.MP_STATIC_PLAN = 'false'
