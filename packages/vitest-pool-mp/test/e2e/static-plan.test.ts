@@ -119,6 +119,8 @@ test('with isolation: \'module\', a worker ended for a replanned file takes no o
       const run = await runFixture(root)
       expect(run.exitCode, `run ${i + 1}\n${run.stdout}\n${run.stderr}`).toBe(0)
       expect([run.json!.numTotalTests, run.json!.numPassedTests], `run ${i + 1}`).toEqual([6, 6])
+      // The file was collected again with task locations, for messages only: reports show none unless asked.
+      expect(run.json!.testResults.flatMap(result => result.assertionResults).filter(test => test.location != null)).toEqual([])
     }
   }
   finally {
