@@ -80,6 +80,12 @@ export class ChildLauncher {
     }
   }
 
+  /** With module isolation, the test environment the slot's warm worker is set up for, if it has one. */
+  warmEnvironment(poolId: number): WorkerEnvironment | undefined {
+    const host = this.warm.get(poolId)
+    return host?.isReusable ? host.environment : undefined
+  }
+
   /** The slot's warm worker when it can serve `environment`, or a spare, or a new child. */
   private async hostFor(poolId: number, environment: WorkerEnvironment, label: string, config: SerializedConfig): Promise<ChildHost> {
     const reuse = this.options.isolation === 'module'
@@ -174,6 +180,7 @@ function withTaskLocation(config: SerializedConfig): SerializedConfig {
   return { ...config, includeTaskLocation: true }
 }
 
-function sameEnvironment(a: WorkerEnvironment, b: WorkerEnvironment): boolean {
+/** Whether a worker set up for test environment `a` can run a batch that needs `b`. */
+export function sameEnvironment(a: WorkerEnvironment, b: WorkerEnvironment): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }

@@ -16,7 +16,7 @@ import { durationCachePath, readDurations, writeDurations } from './duration-cac
 import { InlineSnapshotWriter } from './inline-snapshot-writer.js'
 import { KnownAnswers, questionsPath } from './known-answers.js'
 import { batchFailure, CANCELLED } from './batch-failure.js'
-import { ChildLauncher } from './child-launcher.js'
+import { ChildLauncher, sameEnvironment } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
 import { parseFileDocblock } from './file-environment.js'
@@ -690,11 +690,20 @@ export class ProjectRun {
 
   private refusal: Promise<void> | undefined
 
+  /**
+   * With module isolation, a slot whose warm worker is set up for one test environment prefers a
+   * batch of that environment: a batch of another one replaces the worker (a new process).
+   */
+  private suitsWarmWorker(slot: number): ((batch: PlannedBatch) => boolean) | undefined {
+    const warm = this.launcher.warmEnvironment(slot)
+    return warm && (batch => sameEnvironment(this.files.get(batch.files[0]!.moduleId)!.environment, warm))
+  }
+
   private async runBatches(scheduler: BatchScheduler, merger: ReportMerger, onBatchEnd: () => void): Promise<void> {
     const running = new Set<Promise<void>>()
     while (!this.cancelled && (!scheduler.isDone || this.tracked.size > 0)) {
       const slot = this.slots.tryTake()
-      const batch = slot === undefined ? undefined : scheduler.next(this.running.others(this))
+      const batch = slot === undefined ? undefined : scheduler.next(this.running.others(this), this.suitsWarmWorker(slot))
       if (slot !== undefined && batch) {
         this.running.add(this, batch)
         this.slotsInUse.add(slot)

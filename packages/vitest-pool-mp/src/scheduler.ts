@@ -26,15 +26,22 @@ export class BatchScheduler {
     this.pending = [...batches]
   }
 
-  /** The batch to start now, marked running; `undefined` when none may start yet. */
-  next(foreign: readonly PlannedBatch[] = []): PlannedBatch | undefined {
+  /**
+   * The batch to start now, marked running; `undefined` when none may start yet. `suits`: among
+   * the batches of the head's strategy (not isolated), which plan order leaves interchangeable, the
+   * first one it accepts starts instead of the head (a warm worker's own test environment).
+   */
+  next(foreign: readonly PlannedBatch[] = [], suits?: (batch: PlannedBatch) => boolean): PlannedBatch | undefined {
     if (this.cancelled || this.running.size >= this.limit) {
       return undefined
     }
-    const head = this.pending.find(batch => !this.held.has(batch.id))
-    if (!head) {
+    const first = this.pending.find(batch => !this.held.has(batch.id))
+    if (!first) {
       return undefined
     }
+    const head = !suits || isIsolated(first.strategy) || suits(first)
+      ? first
+      : this.pending.find(batch => !this.held.has(batch.id) && batch.strategy === first.strategy && suits(batch)) ?? first
     const running = [...this.running.values()]
     const blocked = isIsolated(head.strategy)
       ? foreign.length > 0 || running.some(other => !sameIsolatedGroup(head, other))

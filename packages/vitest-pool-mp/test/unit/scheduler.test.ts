@@ -137,6 +137,21 @@ describe('BatchScheduler', () => {
     expect(scheduler.isDone).toBe(true)
   })
 
+  test('a batch the slot suits starts first among those of the head\'s strategy; otherwise the head', () => {
+    const plan = [batch(1, 'serial'), batch(2, 'free'), batch(3, 'free'), batch(4, 'free')]
+    const scheduler = new BatchScheduler(plan, 4)
+    // Batch 2 would suit, but serial batches start before free ones.
+    expect(scheduler.next([], b => b.id === 2)?.id).toBe(1)
+    expect(scheduler.next([], b => b.id === 4)?.id).toBe(4)
+    expect(scheduler.next([], () => false)?.id).toBe(2)
+    expect(scheduler.next()?.id).toBe(3)
+  })
+
+  test('an isolated head is never passed over for a batch that suits', () => {
+    const scheduler = new BatchScheduler([batch(1, 'isolated_serial', 'I'), batch(2, 'isolated_serial', 'J')], 2)
+    expect(scheduler.next([], b => b.id === 2)?.id).toBe(1)
+  })
+
   test('an empty plan is done at once', () => {
     const scheduler = new BatchScheduler([], 3)
     expect(scheduler.isDone).toBe(true)
