@@ -39,6 +39,8 @@ interface Node {
 type Parse = (code: string) => Node
 
 const TEST_MODIFIERS_UNCOUNTABLE = new Set(['each', 'for', 'skipIf', 'runIf'])
+/** Code whose body may run any number of times: loops, and functions (a suite's callback aside). */
+const REPEATING = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement', 'ArrowFunctionExpression', 'FunctionExpression', 'FunctionDeclaration'])
 const NOT_RUNNABLE = new Set(['skip', 'todo'])
 
 /**
@@ -70,13 +72,21 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
   const runnable = new Map<string | null, number>()
   const count = (group: string | null, by: number) => runnable.set(group, (runnable.get(group) ?? 0) + by)
 
-  const visit = (node: unknown, group: string | null, skipped: boolean): void => {
+  // `repeated`: the code may run any number of times (a loop's body, a function other than a
+  // suite's callback), so a test declared in it counts as many.
+  const visit = (node: unknown, group: string | null, skipped: boolean, repeated = false): void => {
     if (unreadable || !isNode(node)) {
       if (Array.isArray(node)) {
-        node.forEach(child => visit(child, group, skipped))
+        node.forEach(child => visit(child, group, skipped, repeated))
       }
       return
     }
+    if (REPEATING.has(node.type)) {
+      repeated = true
+    }
+    // A suite's callback runs once, where the suite is declared.
+    const visitSuiteArguments = (args: unknown, inGroup: string | null, inSkipped: boolean) =>
+      (args as unknown[]).forEach(arg => isFunction(arg as Node) ? visit((arg as Node).body, inGroup, inSkipped, repeated) : visit(arg, inGroup, inSkipped, repeated))
     if (node.type === 'Literal' && typeof node.value === 'string') {
       strings.add(node.value)
     }
@@ -107,7 +117,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
         if (declared.given && !given.has(declared.name)) {
           given.set(declared.name, declared.strategy)
         }
-        visit(node.arguments, declared.name, skipped)
+        visitSuiteArguments(node.arguments, declared.name, skipped)
         return
       }
       if (name !== undefined && isTestName(name) && !modifiers.includes('extend')) {
@@ -118,7 +128,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
         const uncountable = modifiers.some(modifier => TEST_MODIFIERS_UNCOUNTABLE.has(modifier))
           || node.callee !== undefined && (node.callee as Node).type === 'TaggedTemplateExpression'
         if (!skipped && !modifiers.some(modifier => NOT_RUNNABLE.has(modifier))) {
-          count(group, uncountable ? Infinity : 1)
+          count(group, uncountable || repeated ? Infinity : 1)
         }
         return
       }
@@ -127,13 +137,17 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
         return
       }
       if ((name === 'describe' || name === 'suite') && modifiers.some(modifier => NOT_RUNNABLE.has(modifier))) {
-        visit(node.arguments, group, true)
+        visitSuiteArguments(node.arguments, group, true)
+        return
+      }
+      if ((name === 'describe' || name === 'suite') && !modifiers.some(modifier => TEST_MODIFIERS_UNCOUNTABLE.has(modifier))) {
+        visitSuiteArguments(node.arguments, group, skipped)
         return
       }
     }
     for (const [key, value] of Object.entries(node)) {
       if (key !== 'type' && typeof value === 'object' && value !== null) {
-        visit(value, group, skipped)
+        visit(value, group, skipped, repeated)
       }
     }
   }

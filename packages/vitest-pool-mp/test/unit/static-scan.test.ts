@@ -36,6 +36,16 @@ describe('scanFile', () => {
       .toEqual({ group: 'G', strategy: 'serial' })
   })
 
+  test('a test declared in a loop or a function may be many: the file is not one batch', () => {
+    expect(scan(`for (let i = 0; i < 5; i++) { test('z' + i, () => {}) }`)?.whole).toBeUndefined()
+    expect(scan(`[1, 2].forEach(i => test('t' + i, () => {}))`)?.whole).toBeUndefined()
+    expect(scan(`function add() { test('a', () => {}) }; add(); add()`)?.whole).toBeUndefined()
+    expect(scan(`describe.each([1, 2])('s %i', () => { test('a', () => {}) })`)?.whole).toBeUndefined()
+    // A suite's callback runs once: its single test is still one batch.
+    expect(scan(`describe('s', () => { test('a', () => {}) })`)?.whole).toEqual({ group: null, strategy: 'free' })
+    expect(scan(`describe.mpGroup('G', () => { describe('s', function () { test('a', () => {}) }) })`)?.whole).toEqual({ group: 'G', strategy: 'free' })
+  })
+
   test('tests in two groups, or in and out of a group, need planning from the tree', () => {
     expect(scan(`describe.mpGroup('G', 'serial', () => { test('a', () => {}) }); test('b', () => {})`)?.whole).toBeUndefined()
     const two = scan(`describe.mpGroup('G', 'serial', () => { test('a', () => {}) }); describe.mpGroup('H', 'serial', () => { test('b', () => {}) })`)
