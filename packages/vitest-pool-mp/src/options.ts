@@ -48,6 +48,9 @@ export interface ResolvedMpPoolOptions {
 }
 
 const DEFAULTS: ResolvedMpPoolOptions = { ungrouped: 'free', watchdogGrace: 10_000, isolation: 'process', staticPlan: true }
+/** The values of the enumerated options, for the quick check and the zod schema alike. */
+const UNGROUPED = ['free', 'file'] as const satisfies readonly ResolvedMpPoolOptions['ungrouped'][]
+const ISOLATION = ['process', 'module'] as const satisfies readonly ResolvedMpPoolOptions['isolation'][]
 
 /**
  * What each option accepts. Valid options in a plain object are taken as they are: zod, which
@@ -56,9 +59,9 @@ const DEFAULTS: ResolvedMpPoolOptions = { ungrouped: 'free', watchdogGrace: 10_0
  * table and the zod schema agree.
  */
 const ACCEPTS: { [K in keyof ResolvedMpPoolOptions]: (value: unknown) => boolean } = {
-  ungrouped: value => value === 'free' || value === 'file',
+  ungrouped: value => (UNGROUPED as readonly unknown[]).includes(value),
   watchdogGrace: value => value === false || (Number.isSafeInteger(value) && (value as number) >= 0),
-  isolation: value => value === 'process' || value === 'module',
+  isolation: value => (ISOLATION as readonly unknown[]).includes(value),
   staticPlan: value => typeof value === 'boolean',
 }
 
@@ -66,9 +69,9 @@ let optionsSchema: ReturnType<typeof createSchema> | undefined
 
 function createSchema(z: typeof Zod) {
   return z.strictObject({
-    ungrouped: z.enum(['free', 'file']).default(DEFAULTS.ungrouped),
+    ungrouped: z.enum(UNGROUPED).default(DEFAULTS.ungrouped),
     watchdogGrace: z.union([z.number().int().nonnegative(), z.literal(false)]).default(DEFAULTS.watchdogGrace),
-    isolation: z.enum(['process', 'module']).default(DEFAULTS.isolation),
+    isolation: z.enum(ISOLATION).default(DEFAULTS.isolation),
     staticPlan: z.boolean().default(DEFAULTS.staticPlan),
   })
 }

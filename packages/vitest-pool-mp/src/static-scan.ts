@@ -72,6 +72,10 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
   const runnable = new Map<string | null, number>()
   const count = (group: string | null, by: number) => runnable.set(group, (runnable.get(group) ?? 0) + by)
 
+  // A suite's callback runs once, where the suite is declared: its body is as repeated as the suite.
+  const visitSuiteArguments = (args: unknown, group: string | null, skipped: boolean, repeated: boolean): void =>
+    (args as Node[]).forEach(arg => isFunction(arg) ? visit(arg.body, group, skipped, repeated) : visit(arg, group, skipped, repeated))
+
   // `repeated`: the code may run any number of times (a loop's body, a function other than a
   // suite's callback), so a test declared in it counts as many.
   const visit = (node: unknown, group: string | null, skipped: boolean, repeated = false): void => {
@@ -84,9 +88,6 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
     if (REPEATING.has(node.type)) {
       repeated = true
     }
-    // A suite's callback runs once, where the suite is declared.
-    const visitSuiteArguments = (args: unknown, inGroup: string | null, inSkipped: boolean) =>
-      (args as unknown[]).forEach(arg => isFunction(arg as Node) ? visit((arg as Node).body, inGroup, inSkipped, repeated) : visit(arg, inGroup, inSkipped, repeated))
     if (node.type === 'Literal' && typeof node.value === 'string') {
       strings.add(node.value)
     }
@@ -117,7 +118,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
         if (declared.given && !given.has(declared.name)) {
           given.set(declared.name, declared.strategy)
         }
-        visitSuiteArguments(node.arguments, declared.name, skipped)
+        visitSuiteArguments(node.arguments, declared.name, skipped, repeated)
         return
       }
       if (name !== undefined && isTestName(name) && !modifiers.includes('extend')) {
@@ -137,11 +138,11 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
         return
       }
       if ((name === 'describe' || name === 'suite') && modifiers.some(modifier => NOT_RUNNABLE.has(modifier))) {
-        visitSuiteArguments(node.arguments, group, true)
+        visitSuiteArguments(node.arguments, group, true, repeated)
         return
       }
       if ((name === 'describe' || name === 'suite') && !modifiers.some(modifier => TEST_MODIFIERS_UNCOUNTABLE.has(modifier))) {
-        visitSuiteArguments(node.arguments, group, skipped)
+        visitSuiteArguments(node.arguments, group, skipped, repeated)
         return
       }
     }
