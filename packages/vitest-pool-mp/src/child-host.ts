@@ -54,6 +54,11 @@ export interface ChildSpec {
   output?: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }
   /** Answers the run's repeatable calls, and sends the child ahead what its files' workers asked before. */
   answers?: KnownAnswers
+  /**
+   * Serves the worker's calls outside any request: while it starts (loading a custom environment
+   * through the module runner) or stops (tearing that environment down).
+   */
+  baseRpc?: RuntimeRPC
 }
 
 /** One request to a started child: run a batch or collect files. */
@@ -144,7 +149,7 @@ export class ChildHost {
     // birpc looks functions up at call time: each request serves its own RuntimeRPC.
     const functions = new Proxy({} as RuntimeRPC, {
       get: (_, name) => {
-        const rpc = this.current?.rpc
+        const rpc = this.current?.rpc ?? this.spec.baseRpc
         const fn = (rpc as unknown as Record<PropertyKey, unknown> | undefined)?.[name]
         if (!rpc || typeof name !== 'string' || typeof fn !== 'function') {
           return fn

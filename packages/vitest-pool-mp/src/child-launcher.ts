@@ -1,7 +1,7 @@
 import type Tinypool from 'tinypool'
 import type { ChildConnection, ChildOutcome, ChildRequest, ChildSpec } from './child-host.js'
 import type { KnownAnswers } from './known-answers.js'
-import type { SerializedConfig, WorkerEnvironment } from './vitest-types.js'
+import type { RuntimeRPC, SerializedConfig, WorkerEnvironment } from './vitest-types.js'
 import { ChildHost } from './child-host.js'
 
 export interface ChildLauncherOptions {
@@ -23,6 +23,8 @@ export interface ChildLauncherOptions {
   output?: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }
   /** Where errors a worker reports while tearing down go (Vitest's "Teardown Error"). */
   onTeardownError: (error: unknown) => void
+  /** Vitest's RuntimeRPC, for a worker's calls outside any request (see ChildSpec.baseRpc). */
+  baseRpc?: RuntimeRPC
 }
 
 /**
@@ -121,6 +123,7 @@ export class ChildLauncher {
       ...(this.options.attachStore && { attachStore: this.options.attachStore }),
       ...(this.options.answers && { answers: this.options.answers }),
       ...(this.options.output && { output: this.options.output }),
+      ...(this.options.baseRpc && { baseRpc: this.options.baseRpc }),
     })
     this.active.add(host)
     return host

@@ -113,6 +113,7 @@ export class ProjectRun {
       ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),
       answers: this.answers,
       onTeardownError: error => this.target.onUnhandledError(error, 'Teardown Error'),
+      baseRpc: this.target,
     })
     if (poolOptions.method === 'run') {
       this.launcher.prespawn(Math.min(spares, specs.length), { name: project.config.environment || 'node', options: null } as WorkerEnvironment)
