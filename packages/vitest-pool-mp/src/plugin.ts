@@ -9,6 +9,8 @@ import type {} from 'vitest/config'
 
 const SETUP_FILE = fileURLToPath(new URL('./runtime/setup.js', import.meta.url))
 const DIST_DIR = fileURLToPath(new URL('.', import.meta.url))
+/** The same directory as Vite writes paths (forward slashes), without the trailing one. */
+const DIST_DIR_FOR_VITE = DIST_DIR.replaceAll('\\', '/').replace(/\/$/, '')
 
 /**
  * The Vite plugin that makes `pool: 'mp'` and `vitest --pool=mp` work: for every project on the
@@ -42,6 +44,16 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
             },
           },
         },
+      }
+    },
+    configResolved(config) {
+      // A test environment of Vite's client kind (jsdom, happy-dom) loads the setup file through
+      // Vite's file serving, which refuses files outside `server.fs.allow`: by default the
+      // workspace around the root, and the package can be installed above it (a workspace's
+      // hoisted node_modules, a `root` set to a subfolder). Vite allows its own client files the same way.
+      const allow = config.server.fs.allow
+      if (!allow.includes(DIST_DIR_FOR_VITE)) {
+        allow.push(DIST_DIR_FOR_VITE)
       }
     },
     configureVitest({ project, vitest }) {

@@ -148,6 +148,40 @@ test('packed install: with isolation \'module\', a warm worker\'s later batches 
   expect((tests[1]!.failureMessages ?? []).join('\n')).toMatch(/\[batch 2\] was killed by SIGKILL while this test was running/)
 }, RUN_TIMEOUT)
 
+test('packed install: a project below the folder that holds node_modules runs a client-kind test environment', () => {
+  // A workspace package with its own package.json, or a `root` set to a subfolder: Vite serves
+  // files to a client-kind environment (jsdom, happy-dom) only from inside the root's package, and
+  // the pool's setup file is installed above it. Vite refused it ("Cannot find module '/@fs/...'").
+  const dir = join(project, 'packages', 'web')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'web', private: true, type: 'module' }, null, 2)}\n`)
+  cpSync(join(PACKAGE_ROOT, 'test/fixtures/environment-custom/client-env.ts'), join(dir, 'client-env.ts'))
+  writeFileSync(join(dir, 'vitest.config.ts'), [
+    'import { mpPlugin } from \'vitest-pool-mp\'',
+    'import { defineConfig } from \'vitest/config\'',
+    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2, environment: \'./client-env.ts\' } })',
+    '',
+  ].join('\n'))
+  writeFileSync(join(dir, 'web.test.ts'), [
+    'import { describe, expect, test } from \'vitest-pool-mp/runtime\'',
+    'describe.mpGroup(\'Web\', \'serial\', () => {',
+    '  test(\'in the environment\', () => { expect((globalThis as Record<string, unknown>).clientLike).toBe(true) })',
+    '})',
+    'test(\'free, in the environment\', () => { expect((globalThis as Record<string, unknown>).clientLike).toBe(true) })',
+    '',
+  ].join('\n'))
+  const report = join(work, 'report-web.json')
+  try {
+    const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT)
+    const output = `${result.stdout}\n${result.stderr}`
+    expect(result.status, output).toBe(0)
+    expect((JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults).numPassedTests, output).toBe(2)
+  }
+  finally {
+    rmSync(join(project, 'packages'), { recursive: true, force: true })
+  }
+}, RUN_TIMEOUT)
+
 test('packed install: the config and the test file type-check against the shipped types', () => {
   const result = run('npx', ['tsc', '-p', '.'], project, RUN_TIMEOUT)
   expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
