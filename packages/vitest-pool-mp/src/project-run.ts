@@ -799,7 +799,10 @@ export class ProjectRun {
     if (outcome.kind === 'finished' && outcome.error !== undefined) {
       this.target.onUnhandledError(outcome.error, 'Test Run Error')
     }
-    await merger.batchEnded(batch, batchFailure(outcome, `${label} [batch ${batch.id}]`))
+    // After a cancel (--bail), a worker that ends normally has skipped what it had not started:
+    // the tests it left without a result were cancelled, not lost.
+    const cancelledFirst = outcome.kind === 'finished' && this.cancelled
+    await merger.batchEnded(batch, cancelledFirst ? CANCELLED : batchFailure(outcome, `${label} [batch ${batch.id}]`))
   }
 
   private watchdogFor(timeouts: readonly (number | undefined)[]): number | false {

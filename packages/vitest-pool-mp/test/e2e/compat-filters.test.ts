@@ -105,6 +105,20 @@ describe('filters and run options behave as on the forks pool', () => {
     }
   })
 
+  test('--bail=1: the tests a cancelled worker never started are skipped, not failed', async () => {
+    // A serial group spanning two files fails in the first; its worker takes the cancel before it
+    // starts the second file, and ends without running that file's test.
+    const root = fixtureRoot('compat-bail-span')
+    const run = await runFixture('compat-bail-span', { config: { bail: 1 } })
+    const report = normalJson(run.json, root)
+    expect(run.exitCode).toBe(1)
+    expect(report.files.flatMap(file => file.tests.map(t => `${t.fullName}: ${t.status}`))).toEqual([
+      'span part 1 span fails: failed',
+      'span part 2 span 2: skipped',
+    ])
+    expect(run.stdout).not.toContain('finished without running this test')
+  })
+
   test('vitest list (collect) lists the same tests', async () => {
     const list = async (pool?: string) => {
       const root = fixtureRoot('compat-mixed')
