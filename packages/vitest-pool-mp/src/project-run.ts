@@ -363,6 +363,11 @@ export class ProjectRun {
         trees.set(moduleId, tree)
       }
     }
+    // A file whose collector died or hung has no tree: it runs whole in a batch that learns its
+    // tree from its own worker, which reports what went wrong if it happens again (the file then
+    // fails, named), or replans the file from what it collected.
+    const uncollected = this.specs.map(spec => spec.moduleId).filter(moduleId => !trees.has(moduleId) && !isStatic(moduleId))
+    whole.push(...uncollected.map(moduleId => ({ moduleId, group: null, strategy: 'free' as const, given: false })))
     this.wholePlans = new Map(whole.map(plan => [plan.moduleId, plan]))
     this.predicted = new PredictedFiles(new Map(predicted.map(plan => [plan.moduleId, predictedTree(this.fileTask(plan.moduleId) as unknown as TreeFile, plan.tasks)])))
     return trees
@@ -389,8 +394,7 @@ export class ProjectRun {
 
   /**
    * Collects the given files, a few processes for the whole run rather than one per file. A file whose
-   * collector dies or hangs is simply missing here: it then runs whole in a batch of its own, where
-   * whatever went wrong is reported the way Vitest's own pools would.
+   * collector dies or hangs is simply missing here.
    */
   private async collectAll(moduleIds: readonly string[]): Promise<Map<string, RunnerTestFile>> {
     const trees = new Map<string, RunnerTestFile>()

@@ -21,6 +21,8 @@ export interface BatchFailure {
   pendingMessage: string
   /** For the file, when every test of the batch had ended (an afterAll hook, or the worker's teardown). */
   afterTestsMessage: string
+  /** For the file, when the worker had not collected it yet (it was loading the file, or starting). */
+  loadingMessage: string
 }
 
 interface SuiteState {
@@ -107,6 +109,7 @@ export class ReportMerger {
   /** Per predicted file: settles when its checking batch has confirmed the tree, or given up on it. */
   private readonly settled = new Map<string, Deferred<void>>()
   private readonly forgotten = new Set<number>()
+  private readonly batchById = new Map<number, PlannedBatch>()
   /** How long each test that ran took, by id, for the next run's plan. */
   readonly measured = new Map<string, number>()
 
@@ -153,6 +156,7 @@ export class ReportMerger {
 
   private registerBatches(batches: readonly PlannedBatch[]): void {
     for (const batch of batches) {
+      this.batchById.set(batch.id, batch)
       for (const entry of batch.files) {
         if (entry.owned === 'late') {
           this.files.set(entry.moduleId, { tree: undefined, queuedSent: false, collectedSent: false, pendingBatches: new Set(), snapshots: [], done: createDeferred() })
@@ -311,7 +315,7 @@ export class ReportMerger {
     file.queuedSent = true
     const message = failure?.state === 'skip'
       ? undefined
-      : (failure?.runningMessage ?? '[vitest-pool-mp] The worker ended before it collected this file.').replace(' while this test was running', ' while it loaded this file')
+      : failure?.loadingMessage ?? '[vitest-pool-mp] The worker ended before it collected this file.'
     await reportFileNotRun(this.target, tree, message === undefined ? [] : [Object.assign(new Error(message), { name: 'MpWorkerError' })], queued)
   }
 
@@ -565,6 +569,10 @@ export class ReportMerger {
       else if (name === 'suite-finished' || name === 'suite-failed-early') {
         this.recordSuiteResult(id, suite, batch.id, packById.get(id)?.[1], outPacks, outEvents)
       }
+      else if (name === 'test-finished' && packById.get(id)?.[1]?.state === 'skip') {
+        // Vitest's runner marks the suites under a failed beforeAll skipped, with a test's event.
+        this.recordSuiteResult(id, suite, batch.id, { state: 'skip' }, outPacks, outEvents)
+      }
     }
     if (outPacks.length || outEvents.length) {
       await this.target.onTaskUpdate(outPacks, outEvents)
@@ -591,6 +599,24 @@ export class ReportMerger {
       return { state: 'fail', ...duration, errors: [workerError(`This test failed, but its error was lost: ${why}`)] }
     }
     return { state: announced.state!, ...duration }
+  }
+
+  /**
+   * Whether a suite is another batch's to start: one that runs a test in it. A batch whose share
+   * of the suite was skipped (its filter skipped an enclosing suite) must not start it then: if
+   * those tests' own workers skip it too (a beforeAll around it failed), they report its tests,
+   * and a skipped suite that was started makes Vitest report them all again.
+   */
+  private runElsewhere(batch: PlannedBatch, suiteId: string, suite: SuiteState): boolean {
+    const runsIn = (candidate: PlannedBatch | undefined) => candidate?.runnable.some((testId) => {
+      for (let parent = this.parents.get(testId); parent !== undefined; parent = this.parents.get(parent)) {
+        if (parent === suiteId) {
+          return true
+        }
+      }
+      return false
+    }) ?? false
+    return [...suite.participants].some(other => other !== batch.id && runsIn(this.batchById.get(other)))
   }
 
   private prepareSuite(id: string, suite: SuiteState, result: RunnerTaskResult | undefined, outPacks: RunnerTaskResultPack[], outEvents: RunnerTaskEventPack[]): void {
@@ -631,7 +657,8 @@ export class ReportMerger {
     }
     // Reporters must see a suite start before its tests: open them outermost first.
     for (const id of openSuites) {
-      if (this.skippedShare(id, batch.id) !== 'silent') {
+      const share = this.skippedShare(id, batch.id)
+      if (share === undefined || (share !== 'silent' && !this.runElsewhere(batch, id, this.suites.get(id)!))) {
         this.prepareSuite(id, this.suites.get(id)!, undefined, outPacks, outEvents)
       }
     }

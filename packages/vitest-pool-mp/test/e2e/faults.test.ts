@@ -92,6 +92,26 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(await waitFor(() => childWorkers().length === 0, 10_000)).toBe(true)
   })
 
+  for (const isolation of ['process', 'module'] as const) {
+    test(`a worker that dies or hangs while collecting a file fails that file, named, and the others run (isolation '${isolation}')`, async () => {
+      // Files whose tests are declared in a loop are collected before the plan. Their collector's
+      // death used to leave them out of the plan's reports: the run ended with "No test files
+      // found" (exit 1, nothing run) or, with warm workers, passed (exit 0) without them.
+      // The fixture's config reads MP_ISOLATION when Vitest loads it, in this process.
+      process.env.MP_ISOLATION = isolation
+      const run = await runFixture('faults-collect-crash').finally(() => delete process.env.MP_ISOLATION)
+      expect(run.exitCode).toBe(1)
+      const files = new Map(run.json!.testResults.map(file => [file.name.split('/').pop(), file]))
+      expect([...files.keys()].sort()).toEqual(['a-survivor.test.ts', 'b-killed.test.ts', 'c-hangs.test.ts'])
+      expect(files.get('a-survivor.test.ts')!.assertionResults.map(test => test.status)).toEqual(['passed', 'passed'])
+      expect(files.get('b-killed.test.ts')!.status).toBe('failed')
+      expect(files.get('b-killed.test.ts')!.message).toMatch(/\[vitest-pool-mp\] The worker process \(pid \d+\) .* was killed by SIGKILL while it loaded this file\./)
+      expect(files.get('c-hangs.test.ts')!.status).toBe('failed')
+      expect(files.get('c-hangs.test.ts')!.message).toMatch(/\[vitest-pool-mp\] While it loaded this file, the worker \(pid \d+\) .* made no progress for \d+\.\d s/)
+      expect(alive(run.pids)).toEqual([])
+    })
+  }
+
   test('options are validated: a wrong one is refused with its path, value and what is accepted', async () => {
     const run = await runFixture('faults-bad-option')
     const output = run.stdout + run.stderr

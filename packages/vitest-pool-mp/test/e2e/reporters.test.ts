@@ -58,7 +58,7 @@ describe('reporters see the same run as on the forks pool', () => {
       const mp = await runFixture(FIXTURE, { config: { reporters: [['junit', { outputFile: mpFile }]] } })
       expect(mp.exitCode).toBe(forks.exitCode)
       const expected = junitCases(readFileSync(forksFile, 'utf-8'))
-      expect(expected).toHaveLength(4)
+      expect(expected).toHaveLength(6)
       expect(expected.join('\n')).toContain('<testcase classname="mixed.test.ts" name="nested &gt; deeper &gt; deep fails"')
       expect(junitCases(readFileSync(mpFile, 'utf-8'))).toEqual(expected)
     }

@@ -10,6 +10,7 @@ describe('batchFailure', () => {
     expect(failure.runningMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL while this test was running.')
     expect(failure.pendingMessage).toBe('[vitest-pool-mp] Not run: the worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL before this test started.')
     expect(failure.afterTestsMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL after its tests had ended (in an afterAll hook, or while it tore down).')
+    expect(failure.loadingMessage).toBe('[vitest-pool-mp] The worker process (pid 42) running group "Db" (serial) [batch 3] was killed by SIGKILL while it loaded this file.')
   })
 
   test('SIGABRT, how Node ends on a full heap, says what it may mean', () => {
@@ -27,6 +28,9 @@ describe('batchFailure', () => {
     expect(failure.runningMessage).toContain('This test hung')
     expect(failure.runningMessage).toContain('12.3 s')
     expect(failure.afterTestsMessage).toMatch(/^\[vitest-pool-mp\] After its tests had ended, the worker \(pid 7\) .* made no progress for 12\.3 s/)
+    // A hang while the file loads is no test's: a busy loop at the module's top level.
+    expect(failure.loadingMessage).toMatch(/^\[vitest-pool-mp\] While it loaded this file, the worker \(pid 7\) .* made no progress for 12\.3 s/)
+    expect(failure.loadingMessage).not.toContain('This test hung')
   })
 
   test('a start failure carries the worker\'s own error', () => {

@@ -125,8 +125,8 @@ function freeScenario(options: ReportMergerOptions = {}) {
   return { target, file, merger, b1, b2, b3, w1: worker(b1), w2: worker(b2), w3: worker(b3) }
 }
 
-const crash: BatchFailure = { state: 'fail', runningMessage: 'worker crashed while this test ran', pendingMessage: 'worker crashed before this test started', afterTestsMessage: 'worker crashed after its tests ended' }
-const cancelled: BatchFailure = { state: 'skip', runningMessage: 'cancelled while running', pendingMessage: 'the run was cancelled', afterTestsMessage: 'the run was cancelled' }
+const crash: BatchFailure = { state: 'fail', runningMessage: 'worker crashed while this test ran', pendingMessage: 'worker crashed before this test started', afterTestsMessage: 'worker crashed after its tests ended', loadingMessage: 'worker crashed while it loaded this file' }
+const cancelled: BatchFailure = { state: 'skip', runningMessage: 'cancelled while running', pendingMessage: 'the run was cancelled', afterTestsMessage: 'the run was cancelled', loadingMessage: 'the run was cancelled' }
 
 describe('ReportMerger', () => {
   test('the file\'s tree is sent once, the merger\'s own, before any update', async () => {
