@@ -129,6 +129,13 @@ export type VerdictWaiter = (filepath: string) => Promise<void> | undefined
  * imports costs each worker a round trip to the main process.
  */
 export const CHILD_SERVICES_KEY = Symbol.for('vitest-pool-mp.child-services')
+
+/**
+ * The tests an mp child runs right now, by id, with their full names (`file > suite > test`): the
+ * pool's setup file keeps it (spelling the key out, as above), the shared-state API reads it to
+ * name the caller when several run at once.
+ */
+export const RUNNING_TESTS_KEY = Symbol.for('vitest-pool-mp.running-tests')
 export interface ChildServices {
   /** Reports a test's begin or end to the pool at once. */
   progress: ProgressReporter

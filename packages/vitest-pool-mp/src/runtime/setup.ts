@@ -30,9 +30,15 @@ if (verdict) {
 
 const progress = child?.progress
 if (progress) {
+  // protocol.ts RUNNING_TESTS_KEY, spelt out.
+  const runningKey = Symbol.for('vitest-pool-mp.running-tests')
+  const global = globalThis as Record<symbol, Map<string, string> | undefined>
+  const running = global[runningKey] ??= new Map<string, string>()
   beforeEach(({ task, onTestFinished }) => {
+    running.set(task.id, task.fullName)
     progress({ testId: task.id, phase: 'begin' })
     onTestFinished(({ task: finished }) => {
+      running.delete(finished.id)
       const state = finished.result?.state
       progress({
         testId: finished.id,

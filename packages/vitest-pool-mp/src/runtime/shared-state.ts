@@ -4,6 +4,7 @@ import { relative } from 'node:path'
 import { expect, onTestFinished } from 'vitest'
 import { getStoreChannel } from '../child/store-channel.js'
 import { ERROR_PREFIX } from '../errors.js'
+import { RUNNING_TESTS_KEY } from '../protocol.js'
 import { createLocalChannel } from '../store/local-channel.js'
 import { createStoreClient } from '../store/store-client.js'
 
@@ -50,6 +51,10 @@ function onCallerEnd(callback: () => void): void {
 }
 
 function currentCaller(): Caller {
+  const running = (globalThis as Record<symbol, Map<string, string> | undefined>)[RUNNING_TESTS_KEY]
+  if (running && running.size > 1) {
+    return { concurrent: [...running.values()] }
+  }
   const { currentTestName, testPath } = expect.getState()
   if (!currentTestName) {
     return {}

@@ -9,6 +9,8 @@ export interface LockOwner {
   label: string
   /** The test that asked, when it was asked from inside one. */
   test?: string
+  /** The tests running at once in the worker when it asked, one of which asked. */
+  concurrent?: string[]
   /** Names this one request, so the worker can withdraw it (its test ended while it waited). */
   ticket?: string
 }
@@ -27,6 +29,9 @@ interface Waiter {
 /** Names the owner in messages: the test when known, the process and batch always. */
 export function describeOwner(owner: LockOwner): string {
   const where = `process ${owner.pid} (${owner.label})`
+  if (owner.concurrent) {
+    return `one of the tests running concurrently in ${where} (${owner.concurrent.map(test => `"${test}"`).join(', ')})`
+  }
   return owner.test ? `test "${owner.test}" in ${where}` : where
 }
 

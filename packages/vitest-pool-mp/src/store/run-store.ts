@@ -108,6 +108,7 @@ export class StoreSession {
       pid: this.info.pid,
       label: this.info.label,
       ...(caller.test !== undefined && { test: caller.test }),
+      ...(caller.concurrent !== undefined && { concurrent: caller.concurrent }),
       ...(caller.ticket !== undefined && { ticket: caller.ticket }),
     }
   }

@@ -12,6 +12,11 @@ export type TrailPhase = 'start' | 'finish'
 export interface Caller {
   /** The running test's full name, when called from inside a test. */
   test?: string
+  /**
+   * The tests running at once in the worker when it asked (`test.concurrent`): which of them asked
+   * cannot be known from a global, so the messages name them all.
+   */
+  concurrent?: string[]
   /** Names a request that may wait, so `withdraw` can take it back. */
   ticket?: string
 }
