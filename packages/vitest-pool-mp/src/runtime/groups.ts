@@ -1,6 +1,6 @@
 import type { GroupMark } from '../group-mark.js'
 import type { Strategy } from '../strategy.js'
-import type { describe as vitestDescribe } from 'vitest'
+import type { TaskMeta, TestOptions, describe as vitestDescribe } from 'vitest'
 import type {} from '../group-mark.js'
 
 type SuiteFactory = () => void | Promise<void>
@@ -29,19 +29,29 @@ export type MpDescribe = VitestDescribe & { mpGroup: MpGroupDescribe }
 // every worker and every run.
 let declarations = 0
 
+/** What `mpGroup()` returns: the test options given, with the group in their `meta`. */
+export type MpGroupOptions<Options extends TestOptions = TestOptions> = Omit<Options, 'meta'> & { meta: TaskMeta & { mpGroup: GroupMark } }
+
 /**
- * Test or suite options that put a test, or every test of a suite, into a group.
+ * Test or suite options that put a test, or every test of a suite, into a group. Other test
+ * options, `meta` included, go in the last argument: spreading them beside the result would let
+ * one `meta` replace the other.
  *
  * @example
  * describe('Title', mpGroup('Db'), () => { ... })            // joins group Db
  * test('single', mpGroup('Db', 'isolated_serial'), () => { ... })
+ * test('slow', mpGroup('Db', { timeout: 20_000, meta: { owner: 'me' } }), () => { ... })
  */
-export function mpGroup(group: string, strategy?: Strategy): { meta: { mpGroup: GroupMark } } {
+export function mpGroup<Options extends TestOptions = TestOptions>(group: string, strategy?: Strategy, options?: Options): MpGroupOptions<Options>
+export function mpGroup<Options extends TestOptions = TestOptions>(group: string, options: Options): MpGroupOptions<Options>
+export function mpGroup(group: string, strategyOrOptions?: Strategy | TestOptions, options?: TestOptions): MpGroupOptions {
+  const strategy = typeof strategyOrOptions === 'string' ? strategyOrOptions : undefined
+  const rest = (typeof strategyOrOptions === 'object' && strategyOrOptions !== null ? strategyOrOptions : options) ?? {}
   const mark: GroupMark = { name: String(group), decl: String(++declarations) }
   if (strategy !== undefined) {
     mark.strategy = strategy
   }
-  return { meta: { mpGroup: mark } }
+  return { ...rest, meta: { ...rest.meta, mpGroup: mark } }
 }
 
 function createMpGroupDescribe(describe: VitestDescribe): MpGroupDescribe {

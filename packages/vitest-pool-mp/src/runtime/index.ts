@@ -3,7 +3,7 @@ import { attachMpGroup } from './groups.js'
 
 export { expect, it, test } from 'vitest'
 export { mpGroup } from './groups.js'
-export type { MpDescribe, MpGroupDescribe, MpGroupSpec } from './groups.js'
+export type { MpDescribe, MpGroupDescribe, MpGroupOptions, MpGroupSpec } from './groups.js'
 export type { Strategy } from '../strategy.js'
 
 /**

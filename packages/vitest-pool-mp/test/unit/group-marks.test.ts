@@ -14,3 +14,24 @@ vitestDescribe('mpGroup', () => {
     expect(mpGroup('D', 'isolated_free').meta.mpGroup.strategy).toBe('isolated_free')
   })
 })
+
+vitestDescribe('mpGroup with other test options', () => {
+  test('keeps them, and merges their meta with the group\'s instead of one replacing the other', () => {
+    attachMpGroup(vitestDescribe)
+    expect(mpGroup('E', 'serial', { timeout: 5_000, meta: { owner: 'me' } as Record<string, unknown> })).toEqual({
+      timeout: 5_000,
+      meta: { owner: 'me', mpGroup: { name: 'E', strategy: 'serial', decl: '1' } },
+    })
+  })
+
+  test('take the strategy\'s place when the group is joined without one', () => {
+    attachMpGroup(vitestDescribe)
+    expect(mpGroup('F', { retry: 2 })).toEqual({ retry: 2, meta: { mpGroup: { name: 'F', decl: '1' } } })
+  })
+
+  test('cannot take the group from the result', () => {
+    attachMpGroup(vitestDescribe)
+    const options = mpGroup('G', 'free', { meta: { mpGroup: { name: 'other', decl: '9' } } })
+    expect(options.meta.mpGroup).toEqual({ name: 'G', strategy: 'free', decl: '1' })
+  })
+})

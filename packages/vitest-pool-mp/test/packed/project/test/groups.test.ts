@@ -31,6 +31,7 @@ describe.mpGroup('Parsing', 'free', () => {
   })
 })
 
-test('free 3', mpGroup('Parsing'), () => {
+// Other test options go in mpGroup's last argument, merged with the group's meta.
+test('free 3', mpGroup('Parsing', { timeout: 10_000, meta: {} }), () => {
   note('free 3')
 })
