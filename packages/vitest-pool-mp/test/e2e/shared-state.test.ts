@@ -71,11 +71,19 @@ describe('shared state across worker processes', () => {
     const run = await runFixture('shared-board')
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(0)
-    expect(Object.values(statuses(run.json))).toEqual(Array.from({ length: 10 }, () => 'passed'))
+    expect(Object.values(statuses(run.json))).toEqual(Array.from({ length: 7 }, () => 'passed'))
     const pid = (name: string) => run.records.find(r => r.name === name)!.pid
     expect(pid('writer')).not.toBe(pid('reader'))
     expect(pid('holder')).not.toBe(pid('waiter'))
     expect(pid('fixtures 1')).not.toBe(pid('fixtures 2'))
+  })
+
+  test('with test.concurrent, a lock\'s holder is named as one of the tests running at once, all of them named', async () => {
+    const run = await runFixture('shared-concurrent')
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(Object.values(statuses(run.json))).toEqual(['passed', 'passed', 'passed'])
+    const pid = (name: string) => run.records.find(r => r.name === name)!.pid
     expect(pid('conc holder')).toBe(pid('conc bystander'))
     expect(pid('conc holder')).not.toBe(pid('conc waiter'))
   })
