@@ -99,3 +99,23 @@ test('watch mode: inline snapshots of several workers are written as on forks, e
   expect(mp.source).toBe(forks.source)
 })
 
+
+/** Watch mode on a copy of compat-watch: a test-name filter set while watching (the `t` key), then a rerun. */
+async function watchNameFilter(pool: 'forks' | 'mp') {
+  const { copy, results, vitest } = await startWatching('compat-watch', pool)
+  const rerun = results.nextRun()
+  vitest.setGlobalTestNamePattern('alpha')
+  await vitest.rerunTestSpecifications(vitest.getModuleSpecifications(join(copy.root, 'names.test.ts')))
+  await rerun
+  return results.runs[1]
+}
+
+// The pattern is Vitest's config override, not the project's config: the plan, which read only
+// the latter, took the filtered-out tests of a file planned from its source for runnable, and
+// their worker's "finished without running this test" failed them.
+test('watch mode: a test-name filter set while watching skips the other tests, as on forks', async () => {
+  const forks = await watchNameFilter('forks')
+  const mp = await watchNameFilter('mp')
+  expect(forks).toEqual(['names.test.ts > alpha: passed', 'names.test.ts > beta: skipped'])
+  expect(mp).toEqual(forks)
+})
