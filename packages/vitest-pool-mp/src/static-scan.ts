@@ -45,9 +45,10 @@ const NOT_RUNNABLE = new Set(['skip', 'todo'])
 
 /**
  * Reads a test file's transformed code (Vite's SSR output, or plain JavaScript) and predicts its
- * plan. Returns `undefined` when the source is beyond what it reads with certainty (a group
- * declared by any means but a literal `describe.mpGroup(...)`, a nested or misspelt group,
- * `.only`), so the file is collected in a worker first, as always.
+ * plan. When the source is beyond what it reads with certainty (a group declared by any means but
+ * a literal `describe.mpGroup(...)`, a nested or misspelt group, `.only`), it predicts no plan
+ * (`whole` and `tree` unset), so the file is collected in a worker first, as always; `undefined`
+ * when the code does not parse.
  *
  * The prediction is a guess, not a promise: tests can come from helpers and imports the scan
  * cannot see. The worker that runs the file checks its collected tree against it before any test
@@ -88,12 +89,7 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
     if (REPEATING.has(node.type)) {
       repeated = true
     }
-    if (node.type === 'Literal' && typeof node.value === 'string') {
-      strings.add(node.value)
-    }
-    else if (node.type === 'TemplateLiteral') {
-      (node.quasis as Node[]).forEach(quasi => strings.add((quasi.value as { cooked?: string }).cooked ?? ''))
-    }
+    addStrings(node, strings)
     if (node.type === 'CallExpression') {
       const chain = calleeChain(node.callee as Node)
       const [name, ...modifiers] = chain ?? []
@@ -155,9 +151,10 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
   visit(ast, null, false)
 
   // Any other mention of mpGroup (the options form, a helper, a re-export) declares groups the
-  // scan does not read.
+  // scan does not read: the file is not planned from its source. What its literal declarations
+  // give is still read, for runs that leave the file out (see ProjectRun.strategiesOutsideTheRun).
   if (unreadable || (code.match(/mpGroup/g)?.length ?? 0) !== declarations) {
-    return undefined
+    return { ...readLiterals(ast), groups: new Map(), whole: undefined, tree: undefined }
   }
   const tree = readTree(ast)
   return {
@@ -243,6 +240,62 @@ function wholePlan(
 
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string'
+}
+
+/**
+ * Every string literal of the code, and the strategies its literal declarations give, first one
+ * first: `describe.mpGroup(name, strategy, fn)`, its object form, and `mpGroup(name, strategy, ...)`.
+ */
+function readLiterals(ast: Node): Pick<StaticFile, 'given' | 'strings'> {
+  const given = new Map<string, Strategy>()
+  const strings = new Set<string>()
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(walk)
+      return
+    }
+    if (!isNode(node)) {
+      return
+    }
+    addStrings(node, strings)
+    if (node.type === 'CallExpression') {
+      const chain = calleeChain(node.callee as Node)
+      const args = node.arguments as Node[]
+      const declared = chain?.length === 2 && chain[0] === 'describe' && chain[1] === 'mpGroup'
+        ? readGroup(args)
+        : chain?.length === 1 && chain[0] === 'mpGroup' ? readOptionGroup(args) : undefined
+      if (declared?.given && !given.has(declared.name)) {
+        given.set(declared.name, declared.strategy)
+      }
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key !== 'type' && typeof value === 'object' && value !== null) {
+        walk(value)
+      }
+    }
+  }
+  walk(ast)
+  return { given, strings }
+}
+
+/** Adds a string literal's value, or a template literal's fixed parts, to `strings`. */
+function addStrings(node: Node, strings: Set<string>): void {
+  if (node.type === 'Literal' && typeof node.value === 'string') {
+    strings.add(node.value)
+  }
+  else if (node.type === 'TemplateLiteral') {
+    (node.quasis as Node[]).forEach(quasi => strings.add((quasi.value as { cooked?: string }).cooked ?? ''))
+  }
+}
+
+/** `mpGroup(name, strategy?, options?)` with literal arguments. */
+function readOptionGroup(args: Node[]): { name: string, strategy: Strategy, given: boolean } | undefined {
+  const name = literal(args[0])
+  const strategy = literal(args[1])
+  if (typeof name !== 'string' || (strategy !== undefined && !isStrategy(strategy))) {
+    return undefined
+  }
+  return { name, strategy: strategy ?? DEFAULT_STRATEGY, given: strategy !== undefined }
 }
 
 /** Vitest's own notion of a test function's name (`test`, `it`, `testX`, `myTest`). */

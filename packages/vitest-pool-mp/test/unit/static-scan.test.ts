@@ -60,13 +60,34 @@ describe('scanFile', () => {
   })
 
   test('what it cannot read with certainty is left to the collect pass', () => {
-    expect(scan(`test.only('a', () => {})`)).toBeUndefined()
-    expect(scan(`describe.mpGroup('G', 'serail', () => { test('a', () => {}) })`)).toBeUndefined()
-    expect(scan(`describe.mpGroup('G', 'serial', () => { describe.mpGroup('H', 'serial', () => { test('a', () => {}) }) })`)).toBeUndefined()
-    expect(scan(`describe('t', mpGroup('G'), () => { test('a', () => {}) })`)).toBeUndefined()
-    expect(scan(`describe.mpGroup(name, 'serial', () => { test('a', () => {}) })`)).toBeUndefined()
-    expect(scan(`describe.mpGroup('G', 'serial', () => {}); describe.mpGroup('G', 'free', () => {})`)).toBeUndefined()
+    const unplanned = [
+      `test.only('a', () => {})`,
+      `describe.mpGroup('G', 'serail', () => { test('a', () => {}) })`,
+      `describe.mpGroup('G', 'serial', () => { describe.mpGroup('H', 'serial', () => { test('a', () => {}) }) })`,
+      `describe('t', mpGroup('G'), () => { test('a', () => {}) })`,
+      `describe.mpGroup(name, 'serial', () => { test('a', () => {}) })`,
+      `describe.mpGroup('G', 'serial', () => {}); describe.mpGroup('G', 'free', () => {})`,
+    ]
+    for (const code of unplanned) {
+      const file = scan(code)
+      expect([file?.whole, file?.tree, file?.groups.size], code).toEqual([undefined, undefined, 0])
+    }
     expect(scan(`this is not javascript`)).toBeUndefined()
+  })
+
+  test('a file it does not plan still tells the strategies its literal declarations give, first one first', () => {
+    // Read for runs that leave the file out (a file filter, a shard, a watch rerun).
+    const file = scan([
+      `describe.mpGroup('G', 'serial', () => { test('a', () => {}) })`,
+      `test('x', mpGroup('Other', 'free'), () => {})`,
+      `test('y', mpGroup('Options', 'isolated_free', { timeout: 1 }), () => {})`,
+      `test('z', mpGroup('Joined'), () => {})`,
+      `describe.mpGroup({ group: 'Object', strategy: 'isolated_serial' }, () => {})`,
+      `describe.mpGroup('G', 'free', () => {})`,
+    ].join('\n'))
+    expect(file?.whole).toBeUndefined()
+    expect(file?.given).toEqual(new Map([['G', 'serial'], ['Other', 'free'], ['Options', 'isolated_free'], ['Object', 'isolated_serial']]))
+    expect(file?.strings.has('Joined')).toBe(true)
   })
 
   test('collects the strings a file passes around, where a group name handed to a helper shows', () => {
