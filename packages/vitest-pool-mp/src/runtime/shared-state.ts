@@ -34,7 +34,7 @@ function warnIfNotShared(maxWorkers: number | undefined): void {
   if (maxWorkers !== undefined && maxWorkers > 1) {
     console.warn(
       `${ERROR_PREFIX} mpLock, mpMessageBoard and mpTrail are used outside the mp pool, with up to ${maxWorkers} workers: `
-      + 'each worker has its own store, so nothing is shared between them. Run with `pool: \'mp\'` (and mpPlugin()) to share them, or set maxWorkers to 1.',
+      + 'each worker has its own store, so nothing is shared between them. Run with `pool: \'mp\'` (and mpPlugin()) to share them, or run every test file in one process (maxWorkers: 1 and isolate: false).',
     )
   }
 }

@@ -2,6 +2,7 @@ import type { LockOwner } from './fifo-lock.js'
 import type { Caller, TrailPhase } from './store-rpc.js'
 import { MpError } from '../errors.js'
 import { describeOwner, FifoLock } from './fifo-lock.js'
+import { lockLabel } from './store-rpc.js'
 
 /** Who a session is: one worker process running one batch. */
 export interface SessionInfo {
@@ -53,7 +54,7 @@ export class RunStore {
 
   /** @internal */
   lock(name: string): FifoLock {
-    return getOrCreate(this.locks, name, () => new FifoLock(`lock "${name}"`))
+    return getOrCreate(this.locks, name, () => new FifoLock(lockLabel(name)))
   }
 
   /** @internal */

@@ -4,7 +4,7 @@ import type { Caller, StoreClientFunctions, StoreServerFunctions, TrailPhase } f
 import { createBirpc } from 'birpc'
 import { MpError } from '../errors.js'
 import { checkBoardKey, checkBoardValue } from './board-value.js'
-import { RUN_LOCK } from './store-rpc.js'
+import { namedLockKey, RUN_LOCK_KEY, RUN_LOCK_NAME } from './store-rpc.js'
 
 /** Options of `acquire` and `runExclusive`. */
 export interface LockOptions {
@@ -17,7 +17,7 @@ export interface LockOptions {
 
 /** A lock shared by every worker of the run. Not re-entrant; waiters are served first come, first served. */
 export interface MpLock {
-  /** The lock's name; `mp_lock` for the run-wide lock. */
+  /** The lock's name; `mp_lock` for the run-wide lock (a lock of its own: `mpLock('mp_lock')` is not it). */
   readonly name: string
   /** Resolves once this worker holds the lock. Rejects if it already does, or on timeout. */
   acquire: (options?: LockOptions) => Promise<void>
@@ -121,11 +121,12 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     }
   }
 
-  const lock = (name: string = RUN_LOCK): MpLock => {
-    const acquire = (options: LockOptions = {}) => wait(asker => rpc.acquire(name, asker, options.timeout))
-    const release = () => call(() => rpc.release(name))
+  const lock = (name?: string): MpLock => {
+    const key = name === undefined ? RUN_LOCK_KEY : namedLockKey(name)
+    const acquire = (options: LockOptions = {}) => wait(asker => rpc.acquire(key, asker, options.timeout))
+    const release = () => call(() => rpc.release(key))
     return {
-      name,
+      name: name ?? RUN_LOCK_NAME,
       acquire,
       release,
       async runExclusive(fn, options) {

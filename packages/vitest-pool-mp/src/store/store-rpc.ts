@@ -54,5 +54,18 @@ export type StoreClientFunctions = Record<string, never>
 /** The largest value the board accepts, serialized; larger ones would stall the shared channel. */
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024
 
-/** The name `mpLock()` without a name stands for: the run-wide lock. */
-export const RUN_LOCK = 'mp_lock'
+/** The name `mpLock()` without a name shows (pytest-mp's `mp_lock`). */
+export const RUN_LOCK_NAME = 'mp_lock'
+
+/** The run-wide lock's key in the store. Named locks are keyed by namedLockKey, so no name reaches it. */
+export const RUN_LOCK_KEY = 'run'
+
+/** The store's key of the lock `mpLock(name)`. */
+export function namedLockKey(name: string): string {
+  return `named:${name}`
+}
+
+/** How messages name the lock a store key stands for. */
+export function lockLabel(key: string): string {
+  return key === RUN_LOCK_KEY ? 'the run-wide lock (mpLock())' : `lock "${key.replace(/^named:/, '')}"`
+}

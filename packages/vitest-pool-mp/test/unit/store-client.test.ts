@@ -130,3 +130,16 @@ describe('trails over the channel', () => {
     await expect(a!.trail('Db', 'start', undefined as unknown as () => void)).rejects.toThrow('needs a callback')
   })
 })
+
+describe('locks over the channel', () => {
+  test('the run-wide lock is a lock of its own: no name reaches it, not even its own "mp_lock"', async () => {
+    const [a, b] = workers(2)
+    await a!.lock().acquire()
+    expect(a!.lock().name).toBe('mp_lock')
+    await b!.lock('mp_lock').acquire({ timeout: 50 })
+    await b!.lock('run').acquire({ timeout: 50 })
+    await expect(b!.lock().acquire({ timeout: 20 })).rejects.toThrow(/^\[vitest-pool-mp\] Timed out after 20 ms waiting for the run-wide lock \(mpLock\(\)\)\. It is held by test "test 0" in process 2000/)
+    await expect(a!.lock('named:x').acquire({ timeout: 50 })).resolves.toBeUndefined()
+    await expect(b!.lock('x').acquire({ timeout: 50 })).resolves.toBeUndefined()
+  })
+})
