@@ -84,6 +84,7 @@ export interface ReportMergerOptions {
 }
 
 const FINAL_TEST_EVENTS = new Set<TaskEvent>(['test-finished', 'test-cancel', 'test-failed-early'])
+const SUITE_HOOK_EVENTS = new Set<TaskEvent>(['before-hook-start', 'before-hook-end', 'after-hook-start', 'after-hook-end'])
 
 /**
  * Vitest keeps one report per file and lets the last `onCollected` win, so a file whose tests
@@ -110,6 +111,8 @@ export class ReportMerger {
   private readonly settled = new Map<string, Deferred<void>>()
   private readonly forgotten = new Set<number>()
   private readonly batchById = new Map<number, PlannedBatch>()
+  /** Per suite and kind of hook (before, after): the batch whose hook events reporters see. */
+  private readonly hookReporter = new Map<string, number>()
   /** How long each test that ran took, by id, for the next run's plan. */
   readonly measured = new Map<string, number>()
 
@@ -573,10 +576,28 @@ export class ReportMerger {
         // Vitest's runner marks the suites under a failed beforeAll skipped, with a test's event.
         this.recordSuiteResult(id, suite, batch.id, { state: 'skip' }, outPacks, outEvents)
       }
+      else if (SUITE_HOOK_EVENTS.has(name) && this.firstToRunHooks(id, name, batch.id)) {
+        outEvents.push(event)
+      }
     }
     if (outPacks.length || outEvents.length) {
       await this.target.onTaskUpdate(outPacks, outEvents)
     }
+  }
+
+  /**
+   * Whether a batch's beforeAll or afterAll event for a suite is the one reporters see. Every batch
+   * in a suite runs its hooks; Vitest's own pools run them, and report them, once: the first batch
+   * to start a suite's hooks of a kind reports their start and end.
+   */
+  private firstToRunHooks(suiteId: string, event: TaskEvent, batchId: number): boolean {
+    const key = `${suiteId}\0${event.startsWith('before') ? 'before' : 'after'}`
+    const first = this.hookReporter.get(key)
+    if (first === undefined && event.endsWith('-start')) {
+      this.hookReporter.set(key, batchId)
+      return true
+    }
+    return first === batchId
   }
 
   /** A test its worker ended without running, once the run is cancelled: skipped, with the reason. */

@@ -2,7 +2,7 @@
 // from 'vitest', and, in an mp child, reports each test's begin and end to the pool at once, so a
 // worker that dies or hangs never takes a finished test's result, or the name of the running test, with it.
 import type { ChildServices } from '../protocol.js'
-import { beforeAll, beforeEach, describe } from 'vitest'
+import { aroundAll, aroundEach, describe } from 'vitest'
 
 // protocol.ts CHILD_SERVICES_KEY, spelt out: at run time this file imports nothing but vitest (which
 // Vitest hands over without asking), since each import would cost every worker a round trip to the
@@ -16,15 +16,21 @@ else {
   attachMpGroup(describe)
 }
 
+// Around hooks, not before hooks: Vitest reports a suite's or a test's before hooks to reporters
+// (onHookStart/onHookEnd) whenever a level has one, so the pool's own would show as the user's.
+
 // A file planned from its source alone runs only once main has checked what this worker collected
 // (see ProjectRun.verifyLate): registered first, this hook runs before the file's own hooks and tests.
 const verdict = child?.verdict
 if (verdict) {
-  // Vitest hands a hook its fixtures first (which it requires to be destructured), the suite second.
+  // Vitest hands an around hook its fixtures second (which it requires to be destructured), the suite third.
   // eslint-disable-next-line no-empty-pattern
-  beforeAll(({}, suite) => {
+  aroundAll(async (runSuite, {}, suite) => {
     const file = (suite as { file?: { filepath?: string } } | undefined)?.file
-    return file?.filepath === undefined ? undefined : verdict(file.filepath)
+    if (file?.filepath !== undefined) {
+      await verdict(file.filepath)
+    }
+    await runSuite()
   })
 }
 
@@ -34,7 +40,7 @@ if (progress) {
   const runningKey = Symbol.for('vitest-pool-mp.running-tests')
   const global = globalThis as Record<symbol, Map<string, string> | undefined>
   const running = global[runningKey] ??= new Map<string, string>()
-  beforeEach(({ task, onTestFinished }) => {
+  aroundEach(async (runTest, { task, onTestFinished }) => {
     running.set(task.id, task.fullName)
     progress({ testId: task.id, phase: 'begin' })
     onTestFinished(({ task: finished }) => {
@@ -47,5 +53,6 @@ if (progress) {
         ...(finished.result?.duration !== undefined && { duration: finished.result.duration }),
       })
     })
+    await runTest()
   })
 }

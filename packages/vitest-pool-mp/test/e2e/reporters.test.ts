@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureRoot, normalJson, normalText, reporterParts, runBoth, suiteStates } from './compat-helpers'
 import { runFixture } from './utils'
@@ -76,6 +76,30 @@ function junitCases(xml: string): string[] {
     .slice(1)
     .map(suite => suite.replace(/<\/testsuites>[\s\S]*$/, '').trim())
     .sort()
+}
+
+/** A reporter that notes every hook event: `start beforeAll <file>` or `end afterEach <file> > <test>`. */
+function hookRecorder(into: string[], root: string) {
+  const name = (entity: { type: string, moduleId?: string, module?: { moduleId: string }, fullName?: string }) =>
+    entity.type === 'module' ? relative(root, entity.moduleId!) : `${relative(root, entity.module!.moduleId)} > ${entity.fullName}`
+  const note = (phase: string) => (hook: { name: string, entity: Parameters<typeof name>[0] }) => {
+    into.push(`${phase} ${hook.name} ${name(hook.entity)}`)
+  }
+  return { onHookStart: note('start'), onHookEnd: note('end') }
+}
+
+for (const fixture of ['compat-mixed', 'compat-mixed-module']) {
+  // The pool's own hooks (the begin/end reports, the wait for main's check of a file) used to show
+  // as a beforeEach of every test and a beforeAll of every file, while the suites' own beforeAll
+  // and afterAll never reached reporters.
+  test(`hook events: every hook reported as on forks, once per suite, none of the pool's own (${fixture})`, async () => {
+    const fixtureDir = fixtureRoot(fixture)
+    const events = { forks: [] as string[], mp: [] as string[] }
+    await runFixture(fixture, { config: { pool: 'forks', reporters: [hookRecorder(events.forks, fixtureDir) as never] } })
+    await runFixture(fixture, { config: { reporters: [hookRecorder(events.mp, fixtureDir) as never] } })
+    expect(events.forks).toContain('start afterAll hooks.test.ts > failing afterAll')
+    expect(events.mp.sort()).toEqual(events.forks.sort())
+  })
 }
 
 describe('with isolation: \'module\'', () => {
