@@ -32,6 +32,8 @@ interface SuiteState {
   results: Map<number, RunnerTaskResult | undefined>
   prepared: boolean
   finished: boolean
+  /** Skipped or todo tests to report as they stand once the suite has started (see reportAsItStands). */
+  waiting: string[]
 }
 
 interface FileState {
@@ -439,7 +441,7 @@ export class ReportMerger {
     if (task.type !== 'suite') {
       return
     }
-    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false })
+    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false, waiting: [] })
     for (const child of task.tasks) {
       this.parents.set(child.id, task.id)
       this.indexTasks(child, moduleId, depth + 1)
@@ -647,6 +649,27 @@ export class ReportMerger {
     suite.prepared = true
     outPacks.push([id, { state: 'run', startTime: result?.startTime ?? Date.now() }, this.tasks.get(id)?.meta ?? {}])
     outEvents.push([id, 'suite-prepare', undefined])
+    suite.waiting.splice(0).forEach(testId => this.emitAsItStands(testId, outPacks, outEvents))
+  }
+
+  /**
+   * Reports a skipped or todo test the way Vitest's runner does, where its suite ran: a prepare
+   * and a finish, no result. Reporters see a test inside its suite, so one whose suite no worker
+   * has started yet waits for it; a suite that ends reports those still waiting first.
+   */
+  private reportAsItStands(testId: string, outPacks: RunnerTaskResultPack[], outEvents: RunnerTaskEventPack[]): void {
+    const parent = this.parents.get(testId)
+    const suite = parent === undefined ? undefined : this.suites.get(parent)
+    if (suite && !suite.prepared && !suite.finished) {
+      suite.waiting.push(testId)
+      return
+    }
+    this.emitAsItStands(testId, outPacks, outEvents)
+  }
+
+  private emitAsItStands(testId: string, outPacks: RunnerTaskResultPack[], outEvents: RunnerTaskEventPack[]): void {
+    outPacks.push([testId, undefined, this.tasks.get(testId)?.meta ?? {}])
+    outEvents.push([testId, 'test-prepare', undefined], [testId, 'test-finished', undefined])
   }
 
   private recordSuiteResult(
@@ -663,6 +686,21 @@ export class ReportMerger {
     }
     suite.finished = true
     const merged = mergeSuiteResults([...suite.results.values()])
+    // Its skipped and todo tests that no batch has reported yet come before its end; a started
+    // suite that ends skipped has Vitest report all its children itself.
+    const reportsChildren = suite.prepared && merged.state === 'skip'
+    for (const child of (this.tasks.get(id) as { tasks?: Task[] } | undefined)?.tasks ?? []) {
+      if (child.type === 'test' && !this.testFinal.has(child.id) && this.reportsAsItStands(child.id) === 'events') {
+        this.testFinal.add(child.id)
+        if (!reportsChildren && !suite.waiting.includes(child.id)) {
+          this.emitAsItStands(child.id, outPacks, outEvents)
+        }
+      }
+    }
+    if (!reportsChildren) {
+      suite.waiting.forEach(testId => this.emitAsItStands(testId, outPacks, outEvents))
+    }
+    suite.waiting = []
     outPacks.push([id, merged, this.tasks.get(id)?.meta ?? {}])
     outEvents.push([id, suite.prepared ? 'suite-finished' : 'suite-failed-early', undefined])
   }
@@ -699,8 +737,7 @@ export class ReportMerger {
         const asItStands = this.reportsAsItStands(id)
         if (asItStands !== undefined) {
           if (asItStands === 'events') {
-            outPacks.push([id, undefined, this.tasks.get(id)?.meta ?? {}])
-            outEvents.push([id, 'test-prepare', undefined], [id, 'test-finished', undefined])
+            this.reportAsItStands(id, outPacks, outEvents)
           }
           continue
         }
