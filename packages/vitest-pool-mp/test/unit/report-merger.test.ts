@@ -468,49 +468,51 @@ describe('a skipped test in a suite whose other tests run in another batch', () 
     const b1 = { ...batch(1, [{ moduleId: '/p/n.test.ts', owned: ['T1', 'T4'] }], ['F', 'S']), runnable: ['T1'] }
     const b2 = batch(2, [{ moduleId: '/p/n.test.ts', owned: ['T2'] }], ['F', 'S'])
     const merger = new ReportMerger(target.asRpc(), new Map([['/p/n.test.ts', file]]), [b1, b2])
-    return { target, merger, b1, b2, w1: new Worker(merger.methodsFor(b1), [file]), w2: new Worker(merger.methodsFor(b2), [file]) }
+    const w1 = new Worker(merger.methodsFor(b1), [file])
+    const w2 = new Worker(merger.methodsFor(b2), [file])
+    return {
+      target,
+      hostRuns: async () => {
+        await w1.collect()
+        await w1.startSuite('F')
+        await w1.runTest('T1')
+        await w1.update([['S', { state: 'skip' }, {}]], [['S', 'suite-finished']])
+        await w1.finishSuite('F', { state: 'pass' })
+      },
+      hostEnds: () => merger.batchEnded(b1, undefined),
+      otherRuns: async () => {
+        await w2.startSuite('F')
+        await w2.startSuite('S')
+        await w2.runTest('T2')
+        await w2.finishSuite('S', { state: 'pass' })
+        await w2.finishSuite('F', { state: 'pass' })
+        await merger.batchEnded(b2, undefined)
+      },
+      /** T4 reported once, between its suite's start and end. */
+      expectT4InsideS: async () => {
+        await settle()
+        const events = target.events
+        expect(events.filter(event => event.startsWith('T4:'))).toEqual(['T4:test-prepare', 'T4:test-finished'])
+        expect(events.indexOf('T4:test-prepare')).toBeGreaterThan(events.indexOf('S:suite-prepare'))
+        expect(events.indexOf('T4:test-finished')).toBeLessThan(events.indexOf('S:suite-finished'))
+        expect(events.indexOf('S:suite-finished')).toBeLessThan(events.indexOf('F:suite-finished'))
+      },
+    }
   }
 
   test('is reported inside its suite when the host ends after the suite and the file did', async () => {
-    const { target, merger, b1, b2, w1, w2 } = scenario()
-    await w1.collect()
-    await w1.startSuite('F')
-    await w1.runTest('T1')
-    await w1.update([['S', { state: 'skip' }, {}]], [['S', 'suite-finished']])
-    await w1.finishSuite('F', { state: 'pass' })
-    await w2.startSuite('F')
-    await w2.startSuite('S')
-    await w2.runTest('T2')
-    await w2.finishSuite('S', { state: 'pass' })
-    await w2.finishSuite('F', { state: 'pass' })
-    await merger.batchEnded(b2, undefined)
-    await merger.batchEnded(b1, undefined)
-    await settle()
-    const events = target.events
-    expect(events.filter(event => event.startsWith('T4:'))).toEqual(['T4:test-prepare', 'T4:test-finished'])
-    expect(events.indexOf('T4:test-prepare')).toBeGreaterThan(events.indexOf('S:suite-prepare'))
-    expect(events.indexOf('T4:test-finished')).toBeLessThan(events.indexOf('S:suite-finished'))
-    expect(events.indexOf('S:suite-finished')).toBeLessThan(events.indexOf('F:suite-finished'))
+    const { hostRuns, hostEnds, otherRuns, expectT4InsideS } = scenario()
+    await hostRuns()
+    await otherRuns()
+    await hostEnds()
+    await expectT4InsideS()
   })
 
   test('waits for its suite to start when the host ends before any batch started it', async () => {
-    const { target, merger, b1, b2, w1, w2 } = scenario()
-    await w1.collect()
-    await w1.startSuite('F')
-    await w1.runTest('T1')
-    await w1.update([['S', { state: 'skip' }, {}]], [['S', 'suite-finished']])
-    await w1.finishSuite('F', { state: 'pass' })
-    await merger.batchEnded(b1, undefined)
-    await w2.startSuite('F')
-    await w2.startSuite('S')
-    await w2.runTest('T2')
-    await w2.finishSuite('S', { state: 'pass' })
-    await w2.finishSuite('F', { state: 'pass' })
-    await merger.batchEnded(b2, undefined)
-    await settle()
-    const events = target.events
-    expect(events.filter(event => event.startsWith('T4:'))).toEqual(['T4:test-prepare', 'T4:test-finished'])
-    expect(events.indexOf('T4:test-prepare')).toBeGreaterThan(events.indexOf('S:suite-prepare'))
-    expect(events.indexOf('T4:test-finished')).toBeLessThan(events.indexOf('S:suite-finished'))
+    const { hostRuns, hostEnds, otherRuns, expectT4InsideS } = scenario()
+    await hostRuns()
+    await hostEnds()
+    await otherRuns()
+    await expectT4InsideS()
   })
 })
