@@ -386,7 +386,8 @@ export class ReportMerger {
 
   /** Records a test's begin or end as its worker announced it, for use if the worker dies. */
   noteProgress(progress: ProgressMessage): void {
-    if (progress.phase === 'end' || !this.progress.has(progress.testId)) {
+    // A begin after an end is the test's next attempt (retry, repeats): it runs again.
+    if (progress.phase === 'end' || this.progress.get(progress.testId)?.phase !== 'begin') {
       this.progress.set(progress.testId, progress)
     }
   }

@@ -40,19 +40,24 @@ if (progress) {
   const runningKey = Symbol.for('vitest-pool-mp.running-tests')
   const global = globalThis as Record<symbol, Map<string, string> | undefined>
   const running = global[runningKey] ??= new Map<string, string>()
-  aroundEach(async (runTest, { task, onTestFinished }) => {
+  // Registered first, this hook wraps all of a test's attempt: the other around hooks (their
+  // teardown too), the before and after hooks, onTestFinished and onTestFailed callbacks. A test
+  // whose worker dies anywhere in there is the one named. Each retry or repeat is an attempt.
+  aroundEach(async (runTest, { task }) => {
     running.set(task.id, task.fullName)
     progress({ testId: task.id, phase: 'begin' })
-    onTestFinished(({ task: finished }) => {
-      running.delete(finished.id)
-      const state = finished.result?.state
+    try {
+      await runTest()
+    }
+    finally {
+      running.delete(task.id)
+      const state = task.result?.state
       progress({
-        testId: finished.id,
+        testId: task.id,
         phase: 'end',
         ...(state === 'pass' || state === 'fail' || state === 'skip' || state === 'todo' ? { state } : {}),
-        ...(finished.result?.duration !== undefined && { duration: finished.result.duration }),
+        ...(task.result?.duration !== undefined && { duration: task.result.duration }),
       })
-    })
-    await runTest()
+    }
   })
 }

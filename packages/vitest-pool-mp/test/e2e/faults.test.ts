@@ -112,6 +112,26 @@ describe('a worker that dies or hangs never loses a result', () => {
     })
   }
 
+  for (const isolation of ['process', 'module'] as const) {
+    test(`a worker that dies in a test's later attempt, or in a user's around hook after the body, is blamed on that test (isolation '${isolation}')`, async () => {
+      // The test's end used to be announced from onTestFinished, before the user's around hooks'
+      // teardown, and once per attempt, with main keeping the first end: such tests passed, or
+      // said their error was lost "right after this test ended", and the next test took the blame.
+      // The fixture's config reads MP_ISOLATION when Vitest loads it, in this process.
+      process.env.MP_ISOLATION = isolation
+      const run = await runFixture('faults-attempts').finally(() => delete process.env.MP_ISOLATION)
+      const byName = results(run.json)
+      for (const name of ['around 1', 'repeated', 'retried']) {
+        expect(byName[name]!.status, name).toBe('failed')
+        expect(byName[name]!.message, name).toMatch(/was killed by SIGKILL while this test was running/)
+      }
+      for (const name of ['around 2', 'after repeated']) {
+        expect(byName[name]!.message, name).toMatch(/Not run: .* before this test started/)
+      }
+      expect(run.exitCode).toBe(1)
+    })
+  }
+
   test('options are validated: a wrong one is refused with its path, value and what is accepted', async () => {
     const run = await runFixture('faults-bad-option')
     const output = run.stdout + run.stderr
