@@ -388,6 +388,9 @@ export class ChildHost {
           break
         case 'inline-snapshots':
           this.current?.onInlineSnapshots?.(message)
+          break
+        case 'heartbeat':
+          // Its arrival (lastActivity above) is all it says.
       }
       return
     }

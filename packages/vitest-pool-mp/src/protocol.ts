@@ -116,7 +116,20 @@ export interface InlineSnapshotsMessage {
   edited: string
 }
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage
+/**
+ * Child to main, every {@link HEARTBEAT_MS} while a request runs: its event loop turns. The
+ * watchdog is for code that never yields (Vitest's own timeouts end the rest), so a worker
+ * awaiting something slow, a hook with a long timeout of its own say, is not taken for hung.
+ */
+export interface HeartbeatMessage {
+  [MP_TAG]: true
+  kind: 'heartbeat'
+}
+
+/** How often a running worker sends a heartbeat: well under any watchdog limit (a timeout plus the grace). */
+export const HEARTBEAT_MS = 500
+
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | HeartbeatMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 

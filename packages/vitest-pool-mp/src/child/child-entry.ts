@@ -1,9 +1,9 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
-import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, InlineSnapshotsMessage, ProgressMessage, ReadyMessage } from '../protocol.js'
+import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, HeartbeatMessage, InlineSnapshotsMessage, ProgressMessage, ReadyMessage } from '../protocol.js'
 import type { MpDescribe } from '../runtime/groups.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
-import { CHILD_SERVICES_KEY, isMpMessage, MP_TAG } from '../protocol.js'
+import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { RepeatAnswers } from './repeat-answers.js'
 import { sendWithoutReply } from './reports-without-reply.js'
@@ -18,6 +18,10 @@ if (!process.send) {
 
 const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
+// Taken before any test runs: fake timers (vi.useFakeTimers) must not stop the heartbeat.
+const startInterval = globalThis.setInterval
+const stopInterval = globalThis.clearInterval
+let heartbeat: NodeJS.Timeout | undefined
 installStoreChannel(message => processSend(message))
 
 // Files planned from their source wait, once collected, for main to check their tree. Main names
@@ -79,6 +83,9 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       toVerify = verifyNext ?? new Set()
       verifyNext = undefined
       verdictArrived = false
+      stopInterval(heartbeat)
+      heartbeat = startInterval(() => processSend({ [MP_TAG]: true, kind: 'heartbeat' } satisfies HeartbeatMessage), HEARTBEAT_MS)
+      heartbeat.unref()
     }
     repeatAnswers.incoming(message)
     listeners.forEach(listener => listener(message))
@@ -89,6 +96,7 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
     init({
       post: (message) => {
         if (isRequestEnd(message)) {
+          stopInterval(heartbeat)
           const keys = repeatAnswers.takeSeedsUsed()
           if (keys.length > 0) {
             processSend({ [MP_TAG]: true, kind: 'answers-used', keys } satisfies AnswersUsedMessage)

@@ -132,6 +132,14 @@ describe('a worker that dies or hangs never loses a result', () => {
     })
   }
 
+  test('a hook that awaits past the watchdog\'s limit, within a timeout of its own, is not taken for hung', async () => {
+    // The watchdog counted a worker's silence; a slow async hook sends nothing, and was killed.
+    // A running worker now sends a heartbeat while its event loop turns.
+    const run = await runFixture('faults-slow-hooks')
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(run.json?.numPassedTests).toBe(2)
+  })
+
   test('options are validated: a wrong one is refused with its path, value and what is accepted', async () => {
     const run = await runFixture('faults-bad-option')
     const output = run.stdout + run.stderr
