@@ -23,14 +23,13 @@ else {
 // (see ProjectRun.verifyLate): registered first, this hook runs before the file's own hooks and tests.
 const verdict = child?.verdict
 if (verdict) {
+  // Not an async function, nor awaiting: an error a test throws would carry this hook in its async
+  // stack, and reporters show the first frame outside Vitest as where it happened.
   // Vitest hands an around hook its fixtures second (which it requires to be destructured), the suite third.
   // eslint-disable-next-line no-empty-pattern
-  aroundAll(async (runSuite, {}, suite) => {
+  aroundAll((runSuite, {}, suite) => {
     const file = (suite as { file?: { filepath?: string } } | undefined)?.file
-    if (file?.filepath !== undefined) {
-      await verdict(file.filepath)
-    }
-    await runSuite()
+    return file?.filepath === undefined ? runSuite() : Promise.resolve(verdict(file.filepath)).then(runSuite)
   })
 }
 
@@ -43,13 +42,11 @@ if (progress) {
   // Registered first, this hook wraps all of a test's attempt: the other around hooks (their
   // teardown too), the before and after hooks, onTestFinished and onTestFailed callbacks. A test
   // whose worker dies anywhere in there is the one named. Each retry or repeat is an attempt.
-  aroundEach(async (runTest, { task }) => {
+  // Not async, for the reason above.
+  aroundEach((runTest, { task }) => {
     running.set(task.id, task.fullName)
     progress({ testId: task.id, phase: 'begin' })
-    try {
-      await runTest()
-    }
-    finally {
+    return Promise.resolve(runTest()).finally(() => {
       running.delete(task.id)
       const state = task.result?.state
       progress({
@@ -58,6 +55,6 @@ if (progress) {
         ...(state === 'pass' || state === 'fail' || state === 'skip' || state === 'todo' ? { state } : {}),
         ...(task.result?.duration !== undefined && { duration: task.result.duration }),
       })
-    }
+    })
   })
 }
