@@ -1,6 +1,7 @@
 import type { BirpcReturn } from 'birpc'
 import type { StoreChannel } from '../child/store-channel.js'
 import type { Caller, StoreClientFunctions, StoreServerFunctions, TrailPhase } from './store-rpc.js'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { createBirpc } from 'birpc'
 import { MpError } from '../errors.js'
 import { checkBoardKey, checkBoardValue } from './board-value.js'
@@ -96,6 +97,29 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
       throw localError(error)
     }
   }
+  // The store sees a worker, not its tests: while one test of the worker updates a key, a write
+  // of that key by another test running at once (test.concurrent) waits here for its turn. A
+  // write from inside the update's own callback would wait for itself, and is refused.
+  const insideUpdate = new AsyncLocalStorage<ReadonlySet<string>>()
+  const ownWrites = new Map<string, Promise<void>>()
+  /** Runs `work` once no other write of `key` by this worker is under way (check and claim at once). */
+  const ownTurn = async <T>(key: string, what: string, work: () => Promise<T>): Promise<T> => {
+    if (insideUpdate.getStore()?.has(key)) {
+      throw new MpError(`${what}("${key}") was called inside the callback of board.update("${key}"), which would wait for itself. Return the new value from the update callback instead.`)
+    }
+    for (let running = ownWrites.get(key); running; running = ownWrites.get(key)) {
+      await running
+    }
+    let done!: () => void
+    ownWrites.set(key, new Promise<void>((resolve) => { done = resolve }))
+    try {
+      return await work()
+    }
+    finally {
+      ownWrites.delete(key)
+      done()
+    }
+  }
   let tickets = 0
   /** A call that may wait in a queue: withdrawn if its test ends first. */
   const wait = async <T>(request: (caller: Caller) => Promise<T>): Promise<T> => {
@@ -149,7 +173,7 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     async set(key, value) {
       checkBoardKey('board.set', key)
       checkBoardValue('board.set', key, value)
-      await wait(asker => rpc.set(key, value, asker))
+      await ownTurn(key, 'board.set', () => wait(asker => rpc.set(key, value, asker)))
     },
     has: (key) => {
       checkBoardKey('board.has', key)
@@ -157,23 +181,25 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     },
     delete: (key) => {
       checkBoardKey('board.delete', key)
-      return wait(asker => rpc.delete(key, asker))
+      return ownTurn(key, 'board.delete', () => wait(asker => rpc.delete(key, asker)))
     },
     keys: () => call(() => rpc.keys()),
     async update<T>(key: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
       checkBoardKey('board.update', key)
-      const current = await wait(asker => rpc.beginUpdate(key, asker)) as T | undefined
-      let next: T
-      try {
-        next = await fn(current)
-        checkBoardValue('board.update', key, next)
-      }
-      catch (error) {
-        await call(() => rpc.endUpdate(key))
-        throw error
-      }
-      await call(() => rpc.endUpdate(key, { value: next }))
-      return next
+      return ownTurn(key, 'board.update', async () => {
+        const current = await wait(asker => rpc.beginUpdate(key, asker)) as T | undefined
+        let next: T
+        try {
+          next = await insideUpdate.run(new Set([...insideUpdate.getStore() ?? [], key]), () => fn(current))
+          checkBoardValue('board.update', key, next)
+        }
+        catch (error) {
+          await call(() => rpc.endUpdate(key))
+          throw error
+        }
+        await call(() => rpc.endUpdate(key, { value: next }))
+        return next
+      })
     },
   }
 

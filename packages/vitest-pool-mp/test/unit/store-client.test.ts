@@ -143,3 +143,37 @@ describe('locks over the channel', () => {
     await expect(b!.lock('x').acquire({ timeout: 50 })).resolves.toBeUndefined()
   })
 })
+
+describe('one worker\'s tests running at once (test.concurrent)', () => {
+  test('update the same key in turn, as two workers would', async () => {
+    const [a] = workers(1)
+    const slowIncrement = async (n = 0) => {
+      await new Promise(resolve => setTimeout(resolve, 20))
+      return n + 1
+    }
+    await Promise.all([a!.board.update<number>('hits', slowIncrement), a!.board.update<number>('hits', slowIncrement), a!.board.set('other', 1)])
+    expect(await a!.board.get('hits')).toBe(2)
+  })
+
+  test('a set waits for another test\'s update of the key, and lands after it', async () => {
+    const [a] = workers(1)
+    const updating = a!.board.update<string>('k', async () => {
+      await new Promise(resolve => setTimeout(resolve, 20))
+      return 'updated'
+    })
+    const setting = a!.board.set('k', 'set')
+    await Promise.all([updating, setting])
+    expect(await a!.board.get('k')).toBe('set')
+  })
+
+  test('a write of the key from inside the update\'s own callback is still refused, saying so', async () => {
+    const [a] = workers(1)
+    await expect(a!.board.update('k', async () => {
+      await a!.board.set('k', 1)
+      return 2
+    })).rejects.toThrow('board.set("k") was called inside the callback of board.update("k"), which would wait for itself')
+    await expect(a!.board.update('k', () => a!.board.update('k', () => 1))).rejects.toThrow('board.update("k") was called inside the callback of board.update("k")')
+    await a!.board.update('k', () => 3)
+    expect(await a!.board.get('k')).toBe(3)
+  })
+})
