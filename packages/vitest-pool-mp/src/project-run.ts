@@ -379,10 +379,9 @@ export class ProjectRun {
   /** A user's filter (by name, line, id or tag) decides which tests run: only a collect pass knows. */
   private userFilters(): boolean {
     const config = this.project.config as typeof this.project.config & { tagsFilter?: unknown[] }
-    // A name pattern set while watching (the `t` key, setGlobalTestNamePattern) is Vitest's config
-    // override, which only the serialized config the workers get carries.
-    const pattern = this.project.serializedConfig.testNamePattern ?? config.testNamePattern
-    return !!pattern || config.sequence.shuffle === true || !!config.tagsFilter?.length
+    // The serialized config the workers get: the project's pattern, or one set while watching (the
+    // `t` key, setGlobalTestNamePattern), which is Vitest's config override.
+    return !!this.project.serializedConfig.testNamePattern || config.sequence.shuffle === true || !!config.tagsFilter?.length
       || this.specs.some(spec => spec.testIds?.length || spec.testLines?.length || spec.testNamePattern || spec.testTagsFilter)
   }
 

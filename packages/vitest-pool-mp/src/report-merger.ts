@@ -693,9 +693,7 @@ export class ReportMerger {
     for (const child of (this.tasks.get(id) as { tasks?: Task[] } | undefined)?.tasks ?? []) {
       if (child.type === 'test' && !this.testFinal.has(child.id) && this.reportsAsItStands(child.id) === 'events') {
         this.testFinal.add(child.id)
-        if (!reportsChildren && !suite.waiting.includes(child.id)) {
-          this.emitAsItStands(child.id, outPacks, outEvents)
-        }
+        suite.waiting.push(child.id)
       }
     }
     if (!reportsChildren) {
