@@ -40,10 +40,15 @@ const QUICK_SUITES = [
   { name: 'cold-1x1', title: '(5) cold single test (cache cleared)', files: 1, tests: 1, delay: 100, cold: true },
 ]
 
+/** Beyond issue 5, run only when named: many quick tests per file, where each batch collects (and reports) its whole file. */
+const EXTRA_SUITES = [
+  { name: 'big-2x300', title: '(7) 2 files × 300 tests of 0 ms, all free', files: 2, tests: 300, delay: 0 },
+]
+
 const HELP = `node bench/run.mjs [options]
   --quick              1 repetition, small suites, maxWorkers 4 only (about 1–2 minutes)
   --reps N             measured repetitions of each command (default 3; --quick: 1)
-  --suites a,b         only these suites (names: ${FULL_SUITES.map(s => s.name).join(', ')}, or the q- ones)
+  --suites a,b         only these suites (names: ${FULL_SUITES.map(s => s.name).join(', ')}, the q- ones, or ${EXTRA_SUITES.map(s => s.name).join(', ')})
   --commands a,b       what to compare (default mp,forks,threads). A command is POOL[:VERB][@DIR][#OPTS][+cc]:
                        mp:list times \`vitest list --pool=mp\`; mp@DIR uses the build of vitest-pool-mp in
                        DIR (a copy with a local change: DIR/dist/index.js; relative to --out);
@@ -87,7 +92,7 @@ const caModes = args.ca === 'both' ? ['as-is', 'unset'] : [args.ca]
 let suites = args.quick ? QUICK_SUITES : FULL_SUITES
 if (args.suites) {
   const wanted = args.suites.split(',')
-  suites = [...FULL_SUITES, ...QUICK_SUITES].filter((suite, index, all) =>
+  suites = [...FULL_SUITES, ...QUICK_SUITES, ...EXTRA_SUITES].filter((suite, index, all) =>
     wanted.includes(suite.name) && all.findIndex(other => other.name === suite.name) === index)
 }
 if (args.delay) {

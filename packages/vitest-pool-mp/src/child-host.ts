@@ -2,7 +2,7 @@ import type Tinypool from 'tinypool'
 import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
 import type { AskingWorker } from './known-answers.js'
-import type { AnswersMessage, ChildTask, InlineSnapshotsMessage, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
+import type { AnswersMessage, ChildTask, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
@@ -82,6 +82,8 @@ export interface ChildRequest {
     /** `go: false` ends the child (the file is replanned); `watchdogMs` is the batch's limit from now on. */
     verdict: () => Promise<{ go: boolean, watchdogMs: number | false }>
   }
+  /** The only tests whose reports main takes from this request; without it, every report. */
+  owned?: string[]
 }
 
 /** The main process's handle on a running child, given to the store. */
@@ -216,6 +218,9 @@ export class ChildHost {
     if (request.verify) {
       this.send({ [MP_TAG]: true, kind: 'verify', files: request.verify.files } satisfies VerifyMessage)
       void this.sendVerdict(request, request.verify)
+    }
+    if (request.owned) {
+      this.send({ [MP_TAG]: true, kind: 'owned', tests: request.owned } satisfies OwnedTestsMessage)
     }
     this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
     const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])

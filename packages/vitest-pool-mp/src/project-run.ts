@@ -796,6 +796,7 @@ export class ProjectRun {
       label,
       method: 'run',
       rpc: merger.methodsFor(batch),
+      owned: merger.ownedTests(batch),
       watchdogMs: this.watchdogFor(timeouts),
       onProgress: progress => merger.noteProgress(progress),
       onInlineSnapshots: edit => this.inlineSnapshots.add(edit),

@@ -80,6 +80,16 @@ export interface VerifyMessage {
 }
 
 /**
+ * Main to child, before a request whose reports main takes by test: the tests main takes from this
+ * batch. The worker leaves out the rest of its files' reports (child/owned-reports.ts).
+ */
+export interface OwnedTestsMessage {
+  [MP_TAG]: true
+  kind: 'owned'
+  tests: string[]
+}
+
+/**
  * Main to child, as soon as main has checked the tree the worker reported collecting: the
  * request's tests may run. (When they may not, main ends the child instead.) Sent unasked, so a
  * worker that reaches its first test finds it there, without one more round trip.
@@ -129,7 +139,7 @@ export interface HeartbeatMessage {
 /** How often a running worker sends a heartbeat: well under any watchdog limit (a timeout plus the grace). */
 export const HEARTBEAT_MS = 500
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | HeartbeatMessage
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | HeartbeatMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 

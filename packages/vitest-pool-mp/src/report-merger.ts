@@ -338,6 +338,18 @@ export class ReportMerger {
     return this.files.get(moduleId)?.done.promise ?? Promise.resolve()
   }
 
+  /**
+   * The tests whose reports the merger takes from a batch, when it takes nothing else from the
+   * batch's files (see ownedMethods); `undefined` when it needs the worker's whole tree and
+   * every report: a late batch checks or adopts the tree, a whole-file batch passes it on.
+   */
+  ownedTests(batch: PlannedBatch): string[] | undefined {
+    if (this.late.has(batch.id) || this.wholeFileBatches.has(batch.id)) {
+      return undefined
+    }
+    return batch.files.flatMap(entry => Array.isArray(entry.owned) ? entry.owned : [])
+  }
+
   /** The RuntimeRPC a batch's worker talks to: Vitest's own, with reporting merged. */
   methodsFor(batch: PlannedBatch): RuntimeRPC {
     const late = this.late.get(batch.id)
@@ -356,7 +368,10 @@ export class ReportMerger {
     return this.ownedMethods(batch)
   }
 
-  /** For a batch that reports the tests it owns, its share of suites, and nothing else. */
+  /**
+   * For a batch that reports the tests it owns, its share of suites, and nothing else. Its worker
+   * sends only those (ownedTests): of its collected tree, main needs the file's path alone.
+   */
   private ownedMethods(batch: PlannedBatch): RuntimeRPC {
     return {
       ...this.target,

@@ -5,6 +5,8 @@ import type { MpDescribe } from '../runtime/groups.js'
 import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
+import { isCall } from './birpc-wire.js'
+import { OwnedReports } from './owned-reports.js'
 import { RepeatAnswers } from './repeat-answers.js'
 import { sendWithoutReply } from './reports-without-reply.js'
 import { keepV8CoverageSession } from './v8-coverage-session.js'
@@ -29,6 +31,8 @@ installStoreChannel(message => processSend(message))
 let toVerify = new Set<string>()
 let verifyNext: Set<string> | undefined
 let verdictArrived = false
+const ownedReports = new OwnedReports()
+let ownedNext: string[] | undefined
 let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
   progress: progress => processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage),
@@ -69,6 +73,9 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       else if (message.kind === 'verify') {
         verifyNext = new Set(message.files)
       }
+      else if (message.kind === 'owned') {
+        ownedNext = message.tests
+      }
       else if (message.kind === 'verdict') {
         verdictArrived = true
         onVerdict?.()
@@ -83,6 +90,8 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
       toVerify = verifyNext ?? new Set()
       verifyNext = undefined
       verdictArrived = false
+      ownedReports.begin(ownedNext)
+      ownedNext = undefined
       stopInterval(heartbeat)
       heartbeat = startInterval(() => processSend({ [MP_TAG]: true, kind: 'heartbeat' } satisfies HeartbeatMessage), HEARTBEAT_MS)
       heartbeat.unref()
@@ -94,7 +103,8 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
 
   return new Promise<ChildTaskResult>((resolve) => {
     init({
-      post: (message) => {
+      post: (sent) => {
+        const message = isCall(sent) ? ownedReports.trim(sent) : sent
         if (isRequestEnd(message)) {
           stopInterval(heartbeat)
           const keys = repeatAnswers.takeSeedsUsed()

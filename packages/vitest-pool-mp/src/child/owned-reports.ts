@@ -1,0 +1,57 @@
+// A batch of one test in a file of 300 collects the whole file, and Vitest's worker reports the
+// whole tree (about 80 kB there) and a skip result for each of the 299 tests the batch leaves to
+// others: serialized in the worker and parsed in main for every batch, only for main to drop it.
+// Main says which tests it takes from a batch; the rest stays in the worker.
+
+import type { RunnerTaskEventPack, RunnerTaskResultPack, RunnerTestFile } from '../vitest-types.js'
+import type { Call } from './birpc-wire.js'
+
+type Task = RunnerTestFile['tasks'][number]
+
+/**
+ * The reports of one request, cut to what main takes from it: `onCollected` without the file's
+ * tasks (main has the file's tree already), `onTaskUpdate` without the results and events of the
+ * file's tests that other batches own. Suites pass unchanged: main merges them by itself.
+ */
+export class OwnedReports {
+  private owned: ReadonlySet<string> | undefined
+  private readonly others = new Set<string>()
+
+  /** A request starts: `owned` for a batch main takes only those tests from; `undefined` reports everything. */
+  begin(owned: readonly string[] | undefined): void {
+    this.owned = owned && new Set(owned)
+    this.others.clear()
+  }
+
+  /** The call to send for `call`: itself, or a copy without what main would drop. Vitest's own objects are not changed. */
+  trim(call: Call): Call {
+    if (!this.owned) {
+      return call
+    }
+    if (call.m === 'onCollected') {
+      const files = call.a[0] as RunnerTestFile[]
+      files.forEach(file => this.noteOthers(file))
+      return { ...call, a: [files.map(withoutTasks), ...call.a.slice(1)] }
+    }
+    if (call.m === 'onTaskUpdate' && this.others.size > 0) {
+      const [packs, events, ...rest] = call.a as [RunnerTaskResultPack[], RunnerTaskEventPack[], ...unknown[]]
+      return { ...call, a: [packs.filter(([id]) => !this.others.has(id)), events.filter(([id]) => !this.others.has(id)), ...rest] }
+    }
+    return call
+  }
+
+  private noteOthers(task: RunnerTestFile | Task): void {
+    if (task.type === 'suite') {
+      task.tasks.forEach(child => this.noteOthers(child))
+    }
+    else if (!this.owned!.has(task.id)) {
+      this.others.add(task.id)
+    }
+  }
+}
+
+function withoutTasks(file: RunnerTestFile): RunnerTestFile {
+  const copy = { ...file, tasks: [] }
+  copy.file = copy
+  return copy
+}
