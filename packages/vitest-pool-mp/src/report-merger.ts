@@ -17,8 +17,10 @@ export interface BatchFailure {
   state: 'fail' | 'skip'
   /** For the test that was running when it happened. */
   runningMessage: string
-  /** For the tests that never started. */
+  /** For the tests that never started, after another test of the batch had. */
   pendingMessage: string
+  /** For the tests that never started, when the worker had collected them and begun none (a `beforeAll` hook, say). */
+  beforeTestsMessage: string
   /** For the file, when every test of the batch had ended (an afterAll hook, or the worker's teardown). */
   afterTestsMessage: string
   /** For the file, when the worker had not collected it yet (it was loading the file, or starting). */
@@ -113,6 +115,8 @@ export class ReportMerger {
   private readonly settled = new Map<string, Deferred<void>>()
   private readonly forgotten = new Set<number>()
   private readonly batchById = new Map<number, PlannedBatch>()
+  /** The batches whose worker has reported collecting their files. */
+  private readonly collectedBatches = new Set<number>()
   /** Per suite and kind of hook (before, after): the batch whose hook events reporters see. */
   private readonly hookReporter = new Map<string, number>()
   /** How long each test that ran took, by id, for the next run's plan. */
@@ -274,6 +278,7 @@ export class ReportMerger {
         if (!tree || late.state !== 'waiting') {
           return
         }
+        this.collectedBatches.add(batch.id)
         const go = this.options.verifyLate?.(batch, tree) ?? true
         this.decide(late, go ? 'adopted' : 'abandoned', go)
         if (go) {
@@ -377,6 +382,7 @@ export class ReportMerger {
       ...this.target,
       onQueued: () => undefined,
       onCollected: files => this.enqueue(async () => {
+        this.collectedBatches.add(batch.id)
         for (const file of files) {
           await this.ensureCollected(file.filepath)
         }
@@ -719,6 +725,23 @@ export class ReportMerger {
     outEvents.push([id, suite.prepared ? 'suite-finished' : 'suite-failed-early', undefined])
   }
 
+  /**
+   * What a test of a failed batch that never started is told: after an earlier test of the batch
+   * began, the pending message; before any, where the worker was instead (loading the files, or
+   * past that, in a `beforeAll` hook).
+   */
+  private notStartedMessage(batch: PlannedBatch, failure: BatchFailure | undefined): string | undefined {
+    if (!failure) {
+      return undefined
+    }
+    const begun = batch.files.some(entry => Array.isArray(entry.owned)
+      && entry.owned.some(id => this.progress.has(id) || (this.testPrepared.has(id) && this.reportsAsItStands(id) === undefined)))
+    if (begun) {
+      return failure.pendingMessage
+    }
+    return this.collectedBatches.has(batch.id) ? failure.beforeTestsMessage : failure.loadingMessage
+  }
+
   private async closeBatch(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
     const outPacks: RunnerTaskResultPack[] = []
     const outEvents: RunnerTaskEventPack[] = []
@@ -737,6 +760,7 @@ export class ReportMerger {
     }
     // Whether a test of the batch carries the worker's failure; if none does, the file does.
     let blamed = false
+    const notStarted = this.notStartedMessage(batch, failure)
     for (const entry of batch.files) {
       if (entry.owned === 'all' || entry.owned === 'late') {
         continue
@@ -767,7 +791,7 @@ export class ReportMerger {
         const result = announced?.phase === 'end' && announced.state
           ? this.announcedResult(announced, failure)
           : failure?.state === 'fail'
-            ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : failure.pendingMessage)] } satisfies RunnerTaskResult
+            ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : notStarted!)] } satisfies RunnerTaskResult
             : { state: 'skip', ...(failure && { note: failure.pendingMessage }) } satisfies RunnerTaskResult
         blamed ||= result.state === 'fail' && !(announced?.phase === 'end' && announced.state)
         if (!this.testPrepared.has(id)) {

@@ -51,6 +51,12 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(byName['busy loop']!.status).toBe('failed')
     expect(byName['busy loop']!.message).toMatch(/This test hung: the worker \(pid \d+\) running group "Hang" \(free\) \[batch \d+\] made no progress for \d+\.\d s/)
 
+    // A beforeAll hook that never yields: no test had begun, and the tests say where the worker was.
+    for (const name of ['after a hanging beforeAll', 'also after it']) {
+      expect(byName[name]!.status).toBe('failed')
+      expect(byName[name]!.message).toMatch(/Not run: after it loaded this file and before its first test started \(in a beforeAll hook, say\), the worker \(pid \d+\) running group "HookHang" \(serial\) \[batch \d+\] made no progress/)
+    }
+
     // The same in a file run whole without a collect pass (its tree learnt from the worker itself).
     expectSerialCrash(byName, ['whole first passes', 'whole second exits', 'whole third never runs'], 'WholeCrash', 5)
     // A file run whole whose worker dies while loading it fails, named, with the exit code.
@@ -65,9 +71,9 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(run.records.filter(r => r.name === 'module exits-on-load-predicted')).toHaveLength(1)
 
     expect(byName.survivor!.status).toBe('passed')
-    expect(run.json!.numTotalTests).toBe(10)
+    expect(run.json!.numTotalTests).toBe(12)
     expect(run.exitCode).toBe(1)
-    expect(run.pids.length).toBeGreaterThanOrEqual(5)
+    expect(run.pids.length).toBeGreaterThanOrEqual(6)
     expect(alive(run.pids)).toEqual([])
   })
 

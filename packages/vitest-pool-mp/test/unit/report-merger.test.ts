@@ -125,8 +125,8 @@ function freeScenario(options: ReportMergerOptions = {}) {
   return { target, file, merger, b1, b2, b3, w1: worker(b1), w2: worker(b2), w3: worker(b3) }
 }
 
-const crash: BatchFailure = { state: 'fail', runningMessage: 'worker crashed while this test ran', pendingMessage: 'worker crashed before this test started', afterTestsMessage: 'worker crashed after its tests ended', loadingMessage: 'worker crashed while it loaded this file' }
-const cancelled: BatchFailure = { state: 'skip', runningMessage: 'cancelled while running', pendingMessage: 'the run was cancelled', afterTestsMessage: 'the run was cancelled', loadingMessage: 'the run was cancelled' }
+const crash: BatchFailure = { state: 'fail', runningMessage: 'worker crashed while this test ran', pendingMessage: 'worker crashed before this test started', beforeTestsMessage: 'worker crashed before its first test started', afterTestsMessage: 'worker crashed after its tests ended', loadingMessage: 'worker crashed while it loaded this file' }
+const cancelled: BatchFailure = { state: 'skip', runningMessage: 'cancelled while running', pendingMessage: 'the run was cancelled', beforeTestsMessage: 'the run was cancelled', afterTestsMessage: 'the run was cancelled', loadingMessage: 'the run was cancelled' }
 
 describe('ReportMerger', () => {
   test('the file\'s tree is sent once, the merger\'s own, before any update', async () => {
@@ -249,7 +249,17 @@ describe('ReportMerger', () => {
     await merger.batchEnded(b2, crash)
     expect(target.calls.map(call => call.kind)).toEqual(['queued', 'collected', 'update'])
     expect(target.events).toEqual(['F:suite-prepare', 'S:suite-prepare', 'T2:test-prepare', 'T2:test-finished'])
-    expect(target.lastResult('T2')).toMatchObject({ state: 'fail', errors: [{ message: crash.pendingMessage }] })
+    // It never said it had collected its file: it died loading it (or starting).
+    expect(target.lastResult('T2')).toMatchObject({ state: 'fail', errors: [{ message: crash.loadingMessage }] })
+  })
+
+  test('a batch that collected its file and died before any of its tests began (in a beforeAll hook) says so', async () => {
+    const { target, merger, b1, w1 } = freeScenario()
+    await w1.collect()
+    await w1.startSuite('F')
+    await w1.startSuite('S')
+    await merger.batchEnded(b1, crash)
+    expect(target.lastResult('T1')).toMatchObject({ state: 'fail', errors: [{ message: crash.beforeTestsMessage }] })
   })
 
   test('a crashed batch\'s share of a suite waits for the other batches before the suite finishes', async () => {
