@@ -1,5 +1,6 @@
 import { serialize } from 'node:v8'
 import { MpError } from '../errors.js'
+import { describeValue } from './call-arguments.js'
 import { MAX_VALUE_BYTES } from './store-rpc.js'
 
 /**
@@ -25,27 +26,6 @@ export function checkBoardValue(call: string, key: string, value: unknown): void
       + 'Share a path to a file instead, and put large data there.',
     )
   }
-}
-
-/** Board keys are strings: they name the same entry in every worker. */
-export function checkBoardKey(call: string, key: unknown): asserts key is string {
-  if (typeof key !== 'string') {
-    throw new MpError(`${call} takes a string key, got ${describeValue(key)}.`)
-  }
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) {
-    return 'null'
-  }
-  if (typeof value === 'function') {
-    return 'a function'
-  }
-  if (typeof value === 'object') {
-    const name = Object.getPrototypeOf(value)?.constructor?.name
-    return name && name !== 'Object' ? `a ${name}` : 'an object'
-  }
-  return `a ${typeof value}`
 }
 
 function firstLine(text: string): string {

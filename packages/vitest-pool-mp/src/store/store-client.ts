@@ -4,7 +4,8 @@ import type { Caller, StoreClientFunctions, StoreServerFunctions, TrailPhase } f
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { createBirpc } from 'birpc'
 import { MpError } from '../errors.js'
-import { checkBoardKey, checkBoardValue } from './board-value.js'
+import { checkBoardValue } from './board-value.js'
+import { checkCallback, checkLockOptions, checkName } from './call-arguments.js'
 import { namedLockKey, RUN_LOCK_KEY, RUN_LOCK_NAME } from './store-rpc.js'
 
 /** Options of `acquire` and `runExclusive`. */
@@ -146,14 +147,23 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
   }
 
   const lock = (name?: string): MpLock => {
+    if (name !== undefined) {
+      checkName('mpLock', 'name', name)
+    }
+    const label = name === undefined ? 'mpLock()' : `mpLock("${name}")`
     const key = name === undefined ? RUN_LOCK_KEY : namedLockKey(name)
-    const acquire = (options: LockOptions = {}) => wait(asker => rpc.acquire(key, asker, options.timeout))
+    const acquire = async (options?: LockOptions) => {
+      checkLockOptions(`${label}.acquire`, options)
+      return wait(asker => rpc.acquire(key, asker, options?.timeout))
+    }
     const release = () => call(() => rpc.release(key))
     return {
       name: name ?? RUN_LOCK_NAME,
       acquire,
       release,
       async runExclusive(fn, options) {
+        checkCallback(`${label}.runExclusive`, fn)
+        checkLockOptions(`${label}.runExclusive`, options)
         await acquire(options)
         try {
           return await fn()
@@ -166,26 +176,27 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
   }
 
   const board: MpMessageBoard = {
-    get: <T>(key: string) => {
-      checkBoardKey('board.get', key)
+    // Checks inside async functions: a refused call rejects, as every other failure of the board does.
+    get: async <T>(key: string) => {
+      checkName('board.get', 'key', key)
       return call(() => rpc.get(key)) as Promise<T | undefined>
     },
     async set(key, value) {
-      checkBoardKey('board.set', key)
+      checkName('board.set', 'key', key)
       checkBoardValue('board.set', key, value)
       await ownTurn(key, 'board.set', () => wait(asker => rpc.set(key, value, asker)))
     },
-    has: (key) => {
-      checkBoardKey('board.has', key)
+    has: async (key) => {
+      checkName('board.has', 'key', key)
       return call(() => rpc.has(key))
     },
-    delete: (key) => {
-      checkBoardKey('board.delete', key)
+    delete: async (key) => {
+      checkName('board.delete', 'key', key)
       return ownTurn(key, 'board.delete', () => wait(asker => rpc.delete(key, asker)))
     },
     keys: () => call(() => rpc.keys()),
     async update<T>(key: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
-      checkBoardKey('board.update', key)
+      checkName('board.update', 'key', key)
       return ownTurn(key, 'board.update', async () => {
         const current = await wait(asker => rpc.beginUpdate(key, asker)) as T | undefined
         let next: T
@@ -204,6 +215,7 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
   }
 
   async function trail<T>(name: string, phaseOrCallback: TrailPhase | TrailCallback<T>, maybeCallback?: TrailCallback<T>): Promise<T> {
+    checkName('mpTrail', 'name', name)
     const phase = typeof phaseOrCallback === 'function' ? 'start' : phaseOrCallback
     const callback = typeof phaseOrCallback === 'function' ? phaseOrCallback : maybeCallback
     if (phase !== 'start' && phase !== 'finish') {

@@ -129,6 +129,22 @@ describe('trails over the channel', () => {
     await expect(a!.trail('Db', 'begin' as 'start', () => {})).rejects.toThrow('[vitest-pool-mp] mpTrail("Db", "begin"): the phase must be "start" or "finish".')
     await expect(a!.trail('Db', 'start', undefined as unknown as () => void)).rejects.toThrow('needs a callback')
   })
+
+  test('names, keys, options and callbacks of the wrong type are refused, saying what was given', async () => {
+    const [a] = workers(1)
+    // A number would name the same lock as its string; an object, nothing another worker can repeat.
+    expect(() => a!.lock(42 as unknown as string)).toThrow('[vitest-pool-mp] mpLock takes a string name, got a number (42).')
+    expect(() => a!.lock({ a: 1 } as unknown as string)).toThrow('mpLock takes a string name, got an object.')
+    await expect(a!.trail(123 as unknown as string, () => 1)).rejects.toThrow('[vitest-pool-mp] mpTrail takes a string name, got a number (123).')
+    await expect(a!.board.get(5 as unknown as string)).rejects.toThrow('board.get takes a string key, got a number (5).')
+    await expect(a!.lock('q').acquire({ timeout: 'abc' as unknown as number })).rejects.toThrow('[vitest-pool-mp] mpLock("q").acquire: timeout must be a number of milliseconds, 0 or more (or left out to wait as long as the test may), got a string (abc).')
+    await expect(a!.lock().acquire({ timeout: -1 })).rejects.toThrow('mpLock().acquire: timeout must be a number of milliseconds, 0 or more (or left out to wait as long as the test may), got -1.')
+    await expect(a!.lock('q').acquire(5 as unknown as object)).rejects.toThrow('mpLock("q").acquire takes an options object ({ timeout }), got a number (5).')
+    await expect(a!.lock('q').runExclusive(5 as unknown as () => void)).rejects.toThrow('[vitest-pool-mp] mpLock("q").runExclusive takes a function to run, got a number (5).')
+    // Nothing was taken by the refused calls.
+    await a!.lock('q').acquire({ timeout: 0 })
+    await a!.lock().runExclusive(() => 1)
+  })
 })
 
 describe('locks over the channel', () => {
