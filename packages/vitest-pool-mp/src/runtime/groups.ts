@@ -2,6 +2,7 @@ import type { GroupMark } from '../group-mark.js'
 import type { Strategy } from '../strategy.js'
 import type { TaskMeta, TestOptions, describe as vitestDescribe } from 'vitest'
 import type {} from '../group-mark.js'
+import { STRATEGIES } from '../strategy.js'
 
 type SuiteFactory = () => void | Promise<void>
 type VitestDescribe = typeof vitestDescribe
@@ -45,9 +46,14 @@ export type MpGroupOptions<Options extends TestOptions = TestOptions> = Omit<Opt
 export function mpGroup<Options extends TestOptions = TestOptions>(group: string, strategy?: Strategy, options?: Options): MpGroupOptions<Options>
 export function mpGroup<Options extends TestOptions = TestOptions>(group: string, options: Options): MpGroupOptions<Options>
 export function mpGroup(group: string, strategyOrOptions?: Strategy | TestOptions, options?: TestOptions): MpGroupOptions {
-  const strategy = typeof strategyOrOptions === 'string' ? strategyOrOptions : undefined
-  const rest = (typeof strategyOrOptions === 'object' && strategyOrOptions !== null ? strategyOrOptions : options) ?? {}
-  const mark: GroupMark = { name: String(group), decl: String(++declarations) }
+  checkName('mpGroup', group)
+  const isOptions = typeof strategyOrOptions === 'object' && strategyOrOptions !== null
+  if (!isOptions) {
+    checkStrategy('mpGroup', group, strategyOrOptions)
+  }
+  const strategy = isOptions ? undefined : strategyOrOptions
+  const rest = (isOptions ? strategyOrOptions : options) ?? {}
+  const mark: GroupMark = { name: group, decl: String(++declarations) }
   if (strategy !== undefined) {
     mark.strategy = strategy
   }
@@ -60,11 +66,42 @@ function createMpGroupDescribe(describe: VitestDescribe): MpGroupDescribe {
       ? first
       : { group: first, strategy: typeof second === 'function' ? undefined : second }
     const factory = typeof second === 'function' ? second : third
+    checkName('describe.mpGroup', spec.group)
+    checkStrategy('describe.mpGroup', spec.group, spec.strategy)
     if (typeof factory !== 'function') {
       throw new TypeError(`[vitest-pool-mp] describe.mpGroup("${spec.group}") needs a suite function as its last argument.`)
     }
     describe(spec.group, mpGroup(spec.group, spec.strategy), factory)
   }) as MpGroupDescribe
+}
+
+// Groups are matched by name across files: `42` and `'42'` would be one group, and `undefined`
+// the group of every declaration that lost its name. Thrown where the test file declares it, so
+// the file fails with its line. A strategy string that is not a strategy is main's to report
+// (groups.ts), with every other declaration error of the run.
+function checkName(call: string, group: unknown): asserts group is string {
+  if (typeof group !== 'string' || group === '') {
+    throw new TypeError(`[vitest-pool-mp] ${call} takes the group's name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got ${shown(group)}.`)
+  }
+}
+
+function checkStrategy(call: string, group: string, strategy: unknown): void {
+  if (strategy !== undefined && typeof strategy !== 'string') {
+    throw new TypeError(`[vitest-pool-mp] ${call}("${group}") takes a strategy name (${STRATEGIES.map(name => `'${name}'`).join(', ')}), or leave it out for 'free'; got ${shown(strategy)}.`)
+  }
+}
+
+function shown(value: unknown): string {
+  if (value === '') {
+    return 'an empty string'
+  }
+  if (value === null || value === undefined) {
+    return String(value)
+  }
+  if (typeof value === 'object' || typeof value === 'function') {
+    return `an ${typeof value}`
+  }
+  return `a ${typeof value} (${String(value)})`
 }
 
 /** Adds `mpGroup` to Vitest's `describe`, once; returns it typed. Called before each test file. */

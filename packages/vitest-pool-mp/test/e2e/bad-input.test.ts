@@ -121,3 +121,20 @@ test('pool: mpPool() without mpPlugin() stops the run, saying to add the plugin'
   expect(run.exitCode).not.toBe(0)
   expect(output(run)).toContain('[vitest-pool-mp] The mp pool needs its plugin: add `plugins: [mpPlugin()]`')
 })
+
+// A group's name and strategy are checked where the file declares them: such a file fails to
+// load, with the line, as a file with any other error at its top level does, and the run goes on.
+test.each(isolations)('a group name or strategy of the wrong type fails its file with the line; other files run (isolation: %s)', async (isolation) => {
+  process.env.MP_ISOLATION = isolation
+  const run = await runFixture('bad-group-args').finally(() => delete process.env.MP_ISOLATION)
+  const text = plain(run)
+  expect(run.exitCode).toBe(1)
+  const files = new Map(run.json!.testResults.map(file => [file.name.split('/').pop(), file]))
+  expect(files.get('name.test.ts')!.status).toBe('failed')
+  expect(files.get('name.test.ts')!.message).toContain('[vitest-pool-mp] describe.mpGroup takes the group\'s name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got undefined.')
+  expect(files.get('strategy.test.ts')!.status).toBe('failed')
+  expect(files.get('strategy.test.ts')!.message).toContain('[vitest-pool-mp] mpGroup("Db") takes a strategy name (\'isolated_serial\', \'isolated_free\', \'serial\', \'free\'), or leave it out for \'free\'; got a number (5).')
+  expect(text).toMatch(/name\.test\.ts:5:\d+/)
+  expect(text).toMatch(/strategy\.test\.ts:5:\d+/)
+  expect(run.records.map(record => record.name)).toEqual(['fine'])
+})

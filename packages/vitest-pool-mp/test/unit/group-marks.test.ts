@@ -13,6 +13,19 @@ vitestDescribe('mpGroup', () => {
   test('keeps the strategy as written, for main to check', () => {
     expect(mpGroup('D', 'isolated_free').meta.mpGroup.strategy).toBe('isolated_free')
   })
+
+  test('refuses a name that is not a non-empty string, and a strategy that is not a string, where they are declared', () => {
+    const describe = attachMpGroup(vitestDescribe)
+    expect(() => mpGroup(42 as unknown as string)).toThrow('[vitest-pool-mp] mpGroup takes the group\'s name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got a number (42).')
+    expect(() => mpGroup('')).toThrow('got an empty string.')
+    expect(() => mpGroup(undefined as unknown as string)).toThrow('got undefined.')
+    expect(() => mpGroup('N', true as unknown as 'serial')).toThrow('[vitest-pool-mp] mpGroup("N") takes a strategy name (\'isolated_serial\', \'isolated_free\', \'serial\', \'free\'), or leave it out for \'free\'; got a boolean (true).')
+    expect(() => mpGroup('N', null as unknown as 'serial')).toThrow('got null.')
+    expect(() => describe.mpGroup({ name: 'x' } as unknown as { group: string }, () => {})).toThrow('describe.mpGroup takes the group\'s name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got undefined.')
+    expect(() => describe.mpGroup({ group: 'x', strategy: 5 as unknown as 'serial' }, () => {})).toThrow('describe.mpGroup("x") takes a strategy name')
+    // Options in the strategy's place are still options.
+    expect(mpGroup('N', { retry: 1 }).meta.mpGroup.strategy).toBeUndefined()
+  })
 })
 
 vitestDescribe('mpGroup with other test options', () => {
