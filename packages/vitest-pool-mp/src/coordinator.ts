@@ -121,7 +121,7 @@ export class RunCoordinator {
   }
 
   private async close(): Promise<void> {
-    this.runs.forEach(run => run.kill())
+    await Promise.all([...this.runs.values()].map(run => run.close()))
     await Promise.all([...this.tinypools.values()].map(pool => pool.destroy()))
     this.tinypools.clear()
   }

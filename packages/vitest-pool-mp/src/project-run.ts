@@ -211,6 +211,20 @@ export class ProjectRun {
     setTimeout(() => this.launcher.kill(), CANCEL_KILL_TIMEOUT).unref()
   }
 
+  /**
+   * Vitest is closing while this run goes on. As its own pools let a file that is running finish
+   * and drop the files not started, the batches running finish (killed if they outlast
+   * `teardownTimeout`), the others are reported not run, and every result is in before this resolves.
+   */
+  async close(): Promise<void> {
+    if (!this.cancelled) {
+      this.cancelled = true
+      this.wake?.()
+      setTimeout(() => this.launcher.kill(), this.project.config.teardownTimeout).unref()
+    }
+    await this.finished
+  }
+
   /** Ends every child at once. */
   kill(): void {
     this.cancelled = true
