@@ -364,7 +364,18 @@ export class ReportMerger {
     if (this.wholeFileBatches.has(batch.id)) {
       return {
         ...this.target,
-        onQueued: file => this.enqueue(() => this.target.onQueued(file)),
+        // A file replanned after its first worker reported it (a predicted tree that did not
+        // match) is known to Vitest already: reporters see it queued once, as on Vitest's pools.
+        onQueued: file => this.enqueue(async () => {
+          const state = this.files.get(file.filepath)
+          if (state?.queuedSent) {
+            return
+          }
+          if (state) {
+            state.queuedSent = true
+          }
+          await this.target.onQueued(file)
+        }),
         onCollected: files => this.enqueue(() => this.target.onCollected(files.map(file => this.asPlanned(file)))),
         onTaskUpdate: (packs, events) => this.enqueue(() => this.target.onTaskUpdate(packs, events)),
         onUserConsoleLog: log => this.enqueue(() => this.target.onUserConsoleLog(log)),

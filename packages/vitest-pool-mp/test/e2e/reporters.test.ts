@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { basename, join, relative } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureRoot, normalJson, normalText, reporterParts, runBoth, suiteStates } from './compat-helpers'
 import { runFixture } from './utils'
@@ -101,6 +101,32 @@ for (const fixture of ['compat-mixed', 'compat-mixed-module']) {
     expect(events.mp.sort()).toEqual(events.forks.sort())
   })
 }
+
+/** A reporter that counts each module event per file: `onTestModuleQueued h.test.ts`. */
+function moduleEventCounter(into: Map<string, number>) {
+  const count = (event: string) => (module: { moduleId: string }) => {
+    const key = `${event} ${basename(module.moduleId)}`
+    into.set(key, (into.get(key) ?? 0) + 1)
+  }
+  return Object.fromEntries(['onTestModuleQueued', 'onTestModuleCollected', 'onTestModuleStart', 'onTestModuleEnd'].map(event => [event, count(event)]))
+}
+
+// A file that fails while it loads, whose source shows two tests, is planned from its source,
+// then collected again and run whole: it used to be queued twice (and, in a warm worker, started
+// and ended twice).
+test.each(['process', 'module'] as const)('a file that fails to load is queued, collected, started and ended once, as on forks (isolation: %s)', async (isolation) => {
+  const counts = { forks: new Map<string, number>(), mp: new Map<string, number>() }
+  process.env.MP_ISOLATION = isolation
+  try {
+    await runFixture('compat-import-error', { config: { pool: 'forks', reporters: [moduleEventCounter(counts.forks) as never] } })
+    await runFixture('compat-import-error', { config: { reporters: [moduleEventCounter(counts.mp) as never] } })
+  }
+  finally {
+    delete process.env.MP_ISOLATION
+  }
+  expect(counts.forks.get('onTestModuleQueued h.test.ts')).toBe(1)
+  expect(Object.fromEntries(counts.mp)).toEqual(Object.fromEntries(counts.forks))
+})
 
 describe('with isolation: \'module\'', () => {
   const moduleRoot = fixtureRoot('compat-mixed-module')
