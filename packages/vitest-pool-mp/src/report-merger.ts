@@ -291,8 +291,10 @@ export class ReportMerger {
           await this.ensureCollected(late.moduleId)
         }
       }),
-      onTaskUpdate: unlessAbandoned(owned.onTaskUpdate),
-      onUserConsoleLog: unlessAbandoned(owned.onUserConsoleLog),
+      // Reports right after the tree (a file that failed to load) arrive before main has decided
+      // on it: whether the batch was abandoned is asked when the queue reaches them.
+      onTaskUpdate: (packs, events) => this.enqueue(() => late.state === 'abandoned' ? undefined : this.forwardUpdate(batch, packs, events)),
+      onUserConsoleLog: log => this.enqueue(() => late.state === 'abandoned' ? undefined : this.forwardLog(log)),
       onAfterSuiteRun: unlessAbandoned(owned.onAfterSuiteRun),
       snapshotSaved: unlessAbandoned(owned.snapshotSaved),
     } as RuntimeRPC
@@ -401,13 +403,7 @@ export class ReportMerger {
       onTaskUpdate: (packs, events) => this.enqueue(() => this.forwardUpdate(batch, packs, events)),
       // A log from the file's top level comes before the worker's onCollected: Vitest must know
       // the file by then to show whose log it is.
-      onUserConsoleLog: log => this.enqueue(async () => {
-        const moduleId = log.taskId === undefined ? undefined : this.moduleOf(log.taskId)
-        if (moduleId !== undefined) {
-          await this.ensureCollected(moduleId)
-        }
-        await this.target.onUserConsoleLog(log)
-      }),
+      onUserConsoleLog: log => this.enqueue(() => this.forwardLog(log)),
       onAfterSuiteRun: meta => this.target.onAfterSuiteRun({ ...meta, testFiles: [...meta.testFiles, `${COVERAGE_KEY_MARK}${batch.id}`] }),
       snapshotSaved: (result) => {
         const file = this.files.get(result.filepath)
@@ -565,6 +561,14 @@ export class ReportMerger {
       await this.target.onQueued(file.tree)
     }
     await this.target.onCollected([file.tree])
+  }
+
+  private async forwardLog(log: Parameters<RuntimeRPC['onUserConsoleLog']>[0]): Promise<void> {
+    const moduleId = log.taskId === undefined ? undefined : this.moduleOf(log.taskId)
+    if (moduleId !== undefined) {
+      await this.ensureCollected(moduleId)
+    }
+    await this.target.onUserConsoleLog(log)
   }
 
   private async forwardUpdate(batch: PlannedBatch, packs: RunnerTaskResultPack[], events: RunnerTaskEventPack[]): Promise<void> {
