@@ -11,6 +11,8 @@ import { SlotPool } from './slot-pool.js'
 import { StoreServer } from './store/store-server.js'
 
 const coordinators = new WeakMap<Vitest, RunCoordinator>()
+/** Marks the sequencer class that announces each run's files to the coordinator. */
+const WRAPPED = Symbol('vitest-pool-mp.announcing-sequencer')
 
 
 /**
@@ -32,12 +34,17 @@ export class RunCoordinator {
     vitest.onClose(() => this.close())
   }
 
-  /** The coordinator of a Vitest instance; the first call wraps its sequencer. */
+  /**
+   * The coordinator of a Vitest instance, with its sequencer wrapped: on the first call, and again
+   * after a restart (a config file changed in watch mode), when Vitest resolves a new config.
+   */
   static install(vitest: Vitest): RunCoordinator {
     let coordinator = coordinators.get(vitest)
     if (!coordinator) {
       coordinator = new RunCoordinator(vitest)
       coordinators.set(vitest, coordinator)
+    }
+    if (!(WRAPPED in vitest.config.sequence.sequencer)) {
       coordinator.wrapSequencer()
     }
     return coordinator
@@ -76,6 +83,8 @@ export class RunCoordinator {
     const Base = config.sequence.sequencer
     const coordinator = this
     config.sequence.sequencer = class MpSequencer extends Base {
+      static readonly [WRAPPED] = true
+
       constructor(vitest: Vitest) {
         super(vitest)
         const sort = this.sort.bind(this)

@@ -119,3 +119,20 @@ test('watch mode: a test-name filter set while watching skips the other tests, a
   expect(forks).toEqual(['names.test.ts > alpha: passed', 'names.test.ts > beta: skipped'])
   expect(mp).toEqual(forks)
 })
+
+// A changed config file restarts Vitest in the same instance, with a config resolved again: the
+// pool used to keep announcing runs to the old one, and every run after the restart failed with
+// "which the run did not announce".
+test('watch mode: after a config change restarts Vitest, runs go on as before', async () => {
+  const { copy, results } = await startWatching('compat-watch', 'mp')
+  expect(results.runs).toHaveLength(1)
+  const restarted = results.nextRun()
+  const configFile = join(copy.root, 'vitest.config.ts')
+  writeFileSync(configFile, `${readFileSync(configFile, 'utf-8')}// changed\n`)
+  await restarted
+  expect(results.runs[1]).toEqual(results.runs[0])
+  const changed = results.nextRun()
+  writeFileSync(join(copy.root, 'src', 'value.ts'), 'export const value = 2\n')
+  await changed
+  expect(results.runs[2]).toContain('value.test.ts > value is 2: passed')
+})
