@@ -242,6 +242,11 @@ export class ProjectRun {
 
   private async execute(): Promise<void> {
     try {
+      const refused = this.moduleIsolationRefused()
+      if (refused) {
+        await this.refuseRun(new Map(this.specs.map(spec => [spec.moduleId, this.fileTask(spec.moduleId)])), [refused])
+        return
+      }
       await this.prepareFiles()
       if (this.method === 'collect') {
         await this.collectOnly()
@@ -670,6 +675,24 @@ export class ProjectRun {
     for (const entry of batches.flatMap(batch => batch.files)) {
       this.batchesPerFile.set(entry.moduleId, (this.batchesPerFile.get(entry.moduleId) ?? 0) + 1)
     }
+  }
+
+  /**
+   * `isolation: 'module'` gets each batch fresh modules from Vite's module runner, which evaluates
+   * test files and the source they import again for each; Node's own loader, which Vitest uses
+   * instead with `experimental.viteModuleRunner: false`, evaluates a module once per process.
+   */
+  private moduleIsolationRefused(): MpError | undefined {
+    const experimental = this.project.config.experimental as { viteModuleRunner?: boolean } | undefined
+    if (this.options.isolation === 'module' && experimental?.viteModuleRunner === false) {
+      return new MpError(
+        'isolation: \'module\' needs Vite\'s module runner, which evaluates each batch\'s test file and source afresh; '
+        + `with experimental.viteModuleRunner: false${this.project.name ? ` (project "${this.project.name}")` : ''} Node imports them once per process, and batches would share their state. `
+        + 'Use mpPlugin({ isolation: \'process\' }), or leave viteModuleRunner on.',
+        { files: this.specs.map(spec => spec.moduleId) },
+      )
+    }
+    return undefined
   }
 
   /** A bare report for a file no worker has collected, with the id Vitest gives it. */

@@ -15,3 +15,15 @@ test('isolation: \'module\' reuses one warm worker per slot, re-evaluating the t
   const evaluations = run.records.map(r => Number(r.name.split(' evaluation ')[1]))
   expect(Math.max(...evaluations)).toBeGreaterThan(1)
 })
+
+// Vitest's experimental native loader (viteModuleRunner: false) evaluates a module once per
+// process: warm workers' batches would share the test file's state, which module isolation promises
+// they do not. The pool refuses the run, saying what to change.
+test('isolation: \'module\' with experimental.viteModuleRunner: false is refused before any test runs, naming the fix', async () => {
+  const run = await runFixture('module-native-runner')
+  expect(run.exitCode).not.toBe(0)
+  expect(`${run.stdout}\n${run.stderr}`.replace(/\s+/g, ' ')).toContain('[vitest-pool-mp] isolation: \'module\' needs Vite\'s module runner')
+  expect(`${run.stdout}\n${run.stderr}`).toContain('Use mpPlugin({ isolation: \'process\' }), or leave viteModuleRunner on.')
+  expect(run.json?.numPassedTests ?? 0).toBe(0)
+  expect(run.json?.numFailedTests ?? 0).toBe(0)
+})
