@@ -497,10 +497,7 @@ export class ProjectRun {
     const outside = await this.strategiesOutsideTheRun(declarations)
     const { strategies, errors } = resolveGroups([...declarations, ...outside], file => this.format(file))
     if (errors.length) {
-      const all = new Map(trees)
-      this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
-      this.predicted.trees.forEach((predicted, moduleId) => all.set(moduleId, reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)))
-      void this.refuseRun(all, errors)
+      this.refusePlan(trees, errors)
       return undefined
     }
     for (const declaration of declarations) {
@@ -516,7 +513,42 @@ export class ProjectRun {
       ...(plan.group !== null && { strategy: strategies.get(plan.group) ?? plan.strategy }),
       idPrefix: `${this.fileTask(plan.moduleId).id}_`,
     }))
-    return planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds, durations: this.previousDurations, wholeFiles })
+    const batches = planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds, durations: this.previousDurations, wholeFiles })
+    const mixed = batches.flatMap(batch => this.mixedEnvironments(batch))
+    if (mixed.length) {
+      this.refusePlan(trees, mixed)
+      return undefined
+    }
+    return batches
+  }
+
+  /** Refuses the run as planned: every file, collected or planned from its source, reported with the errors about it. */
+  private refusePlan(trees: Map<string, RunnerTestFile>, errors: readonly MpError[]): void {
+    const all = new Map(trees)
+    this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
+    this.predicted.trees.forEach((predicted, moduleId) => all.set(moduleId, reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)))
+    void this.refuseRun(all, errors)
+  }
+
+  /**
+   * A serial group's files run in one worker, and a worker has one test environment (Vitest's own
+   * pools never share a worker between environments either): a group whose files ask for
+   * different ones would run the later files in the first one's, silently.
+   */
+  private mixedEnvironments(batch: PlannedBatch): MpError[] {
+    const files = batch.files.map(entry => ({ moduleId: entry.moduleId, environment: this.files.get(entry.moduleId)!.environment }))
+    if (files.every(file => sameEnvironment(file.environment, files[0]!.environment))) {
+      return []
+    }
+    const named = (environment: WorkerEnvironment) => files.filter(file => file.environment.name === environment.name).some(file => !sameEnvironment(file.environment, environment))
+      ? `${environment.name} with options ${JSON.stringify(environment.options)}`
+      : environment.name
+    return [new MpError(
+      `${batch.group === null ? 'A batch' : `Group "${batch.group}" (${batch.strategy})`} runs its files in one worker, which has one test environment, but they ask for different ones: `
+      + `${files.map(file => `${this.format(file.moduleId)} (${named(file.environment)})`).join(', ')}. `
+      + 'Give its files the same environment and environment options (the config\'s, or the same per-file comments), or split the group by environment.',
+      { files: files.map(file => file.moduleId) },
+    )]
   }
 
   /** Which files declare each group, for checking a replanned file against the rest of the run. */
