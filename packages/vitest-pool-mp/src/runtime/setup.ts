@@ -27,10 +27,12 @@ if (verdict) {
   // stack, and reporters show the first frame outside Vitest as where it happened.
   // Vitest hands an around hook its fixtures second (which it requires to be destructured), the suite third.
   // eslint-disable-next-line no-empty-pattern
+  // No timeout of its own (0): the user's hookTimeout is for their hooks, and main's check takes
+  // what it takes on a loaded machine; a worker that never gets a verdict is the watchdog's.
   aroundAll((runSuite, {}, suite) => {
     const file = (suite as { file?: { filepath?: string } } | undefined)?.file
     return file?.filepath === undefined ? runSuite() : Promise.resolve(verdict(file.filepath)).then(runSuite)
-  })
+  }, 0)
 }
 
 const progress = child?.progress
@@ -56,5 +58,5 @@ if (progress) {
         ...(task.result?.duration !== undefined && { duration: task.result.duration }),
       })
     })
-  })
+  }, 0)
 }

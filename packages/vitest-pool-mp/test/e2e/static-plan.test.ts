@@ -178,3 +178,14 @@ describe('the scan cache', () => {
     }
   })
 })
+
+// The wait for main's check of a file planned from its source is the pool's own hook: with a
+// hookTimeout of 1 ms it timed out on most runs ("The setup phase of "aroundAll" hook timed out"),
+// and the file's tests were skipped.
+test.each(['process', 'module'] as const)('the pool\'s own hooks are not held to the user\'s hookTimeout (1 ms, isolation: %s)', async (isolation) => {
+  process.env.MP_ISOLATION = isolation
+  const run = await runFixture('hook-timeout-tiny').finally(() => delete process.env.MP_ISOLATION)
+  expect(run.stdout + run.stderr).not.toContain('AroundHookSetupError')
+  expect(run.json!.numPassedTests).toBe(16)
+  expect(run.exitCode).toBe(0)
+})
