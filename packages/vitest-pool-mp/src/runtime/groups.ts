@@ -2,6 +2,7 @@ import type { GroupMark } from '../group-mark.js'
 import type { Strategy } from '../strategy.js'
 import type { TaskMeta, TestOptions, describe as vitestDescribe } from 'vitest'
 import type {} from '../group-mark.js'
+import { describeValue } from '../described-value.js'
 import { STRATEGIES } from '../strategy.js'
 
 type SuiteFactory = () => void | Promise<void>
@@ -81,27 +82,14 @@ function createMpGroupDescribe(describe: VitestDescribe): MpGroupDescribe {
 // (groups.ts), with every other declaration error of the run.
 function checkName(call: string, group: unknown): asserts group is string {
   if (typeof group !== 'string' || group === '') {
-    throw new TypeError(`[vitest-pool-mp] ${call} takes the group's name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got ${shown(group)}.`)
+    throw new TypeError(`[vitest-pool-mp] ${call} takes the group's name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got ${describeValue(group)}.`)
   }
 }
 
 function checkStrategy(call: string, group: string, strategy: unknown): void {
   if (strategy !== undefined && typeof strategy !== 'string') {
-    throw new TypeError(`[vitest-pool-mp] ${call}("${group}") takes a strategy name (${STRATEGIES.map(name => `'${name}'`).join(', ')}), or leave it out for 'free'; got ${shown(strategy)}.`)
+    throw new TypeError(`[vitest-pool-mp] ${call}("${group}") takes a strategy name (${STRATEGIES.map(name => `'${name}'`).join(', ')}), or leave it out for 'free'; got ${describeValue(strategy)}.`)
   }
-}
-
-function shown(value: unknown): string {
-  if (value === '') {
-    return 'an empty string'
-  }
-  if (value === null || value === undefined) {
-    return String(value)
-  }
-  if (typeof value === 'object' || typeof value === 'function') {
-    return `an ${typeof value}`
-  }
-  return `a ${typeof value} (${String(value)})`
 }
 
 /** Adds `mpGroup` to Vitest's `describe`, once; returns it typed. Called before each test file. */

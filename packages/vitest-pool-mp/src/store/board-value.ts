@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8'
+import { describeValue } from '../described-value.js'
 import { MpError } from '../errors.js'
-import { describeValue } from './call-arguments.js'
 import { MAX_VALUE_BYTES } from './store-rpc.js'
 
 /**

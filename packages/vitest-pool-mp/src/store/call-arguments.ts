@@ -1,4 +1,5 @@
 import type { LockOptions } from './store-client.js'
+import { describeValue } from '../described-value.js'
 import { MpError } from '../errors.js'
 
 /**
@@ -29,22 +30,4 @@ export function checkCallback(call: string, value: unknown): asserts value is (.
   if (typeof value !== 'function') {
     throw new MpError(`${call} takes a function to run, got ${describeValue(value)}.`)
   }
-}
-
-export function describeValue(value: unknown): string {
-  if (value === null) {
-    return 'null'
-  }
-  if (value === undefined) {
-    return 'undefined'
-  }
-  if (typeof value === 'function') {
-    return 'a function'
-  }
-  if (typeof value === 'object') {
-    const name = Object.getPrototypeOf(value)?.constructor?.name
-    return name && name !== 'Object' ? `a ${name}` : 'an object'
-  }
-  const text = String(value)
-  return `a ${typeof value} (${text.length > 40 ? `${text.slice(0, 37)}...` : text})`
 }
