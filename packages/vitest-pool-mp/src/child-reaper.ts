@@ -37,6 +37,17 @@ export function killChild(pid: number): void {
   catch {}
 }
 
+/**
+ * Ends the guardian once no child is left (Vitest closed): a program that closes Vitest and goes
+ * on is left no process of ours. The next child starts a new one.
+ */
+export function releaseGuardianIfIdle(): void {
+  if (liveChildren.size === 0 && guardian?.alive) {
+    guardian.end()
+    guardian = undefined
+  }
+}
+
 function killAllChildren(): void {
   liveChildren.forEach(killChild)
   liveChildren.clear()

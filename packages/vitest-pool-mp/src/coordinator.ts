@@ -3,6 +3,7 @@ import type { ResolvedMpPoolOptions } from './options.js'
 import type { StoreAttacher } from './project-run.js'
 import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vitest-types.js'
 import { availableParallelism } from 'node:os'
+import { releaseGuardianIfIdle } from './child-reaper.js'
 import { POOL_NAME } from './pool-name.js'
 import { ProjectRun } from './project-run.js'
 import { ProjectSlots } from './project-slots.js'
@@ -133,5 +134,6 @@ export class RunCoordinator {
     await Promise.all([...this.runs.values()].map(run => run.close()))
     await Promise.all([...this.tinypools.values()].map(pool => pool.destroy()))
     this.tinypools.clear()
+    releaseGuardianIfIdle()
   }
 }

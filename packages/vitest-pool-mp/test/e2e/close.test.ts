@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import type { Reporter } from 'vitest/node'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -11,6 +11,20 @@ import { childWorkers, FIXTURES, readRecords, waitFor } from './utils'
 function began(dir: string): string[] {
   const file = join(dir, 'began.txt')
   return existsSync(file) ? readFileSync(file, 'utf-8').trim().split('\n') : []
+}
+
+/** This process's children running the pool's shell guardian (guardian.ts). */
+function guardians(): number[] {
+  return readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8')
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf-8').includes('while read -r op pid')
+    }
+    catch {
+      return false
+    }
+  })
 }
 
 function devNull(): Writable {
@@ -53,6 +67,8 @@ test.each(['process', 'module'] as const)('vitest.close() during a run lets the 
     expect(others.map(name => states.get(name))).toEqual(['skipped', 'skipped'])
     expect(reason).toBe('passed')
     expect(childWorkers()).toEqual([])
+    // Nor its guardian: a program that closes Vitest and goes on is left no process of the pool's.
+    expect(await waitFor(() => guardians().length === 0, 5_000)).toBe(true)
   }
   finally {
     delete process.env.MP_ISOLATION
