@@ -212,9 +212,10 @@ export class ProjectRun {
   }
 
   /**
-   * Vitest is closing while this run goes on. As its own pools let a file that is running finish
-   * and drop the files not started, the batches running finish (killed if they outlast
-   * `teardownTimeout`), the others are reported not run, and every result is in before this resolves.
+   * Vitest is closing while this run goes on. As its own pools let a file that is running finish,
+   * the batches running finish (killed if they outlast `teardownTimeout`), and every result is in
+   * before this resolves. No batch starts any more: Vitest 4 closes the projects' Vite servers
+   * meanwhile, and a new worker could not load its files; the batches not started are reported not run.
    */
   async close(): Promise<void> {
     if (!this.cancelled) {

@@ -33,10 +33,12 @@ function devNull(): Writable {
   return sink
 }
 
-// Vitest's own pools let a running file finish when Vitest is closed during a run, and drop the
-// files not started. Four tests of 1.5 s, two workers: two run when close() is called, two have
-// not started. The pool used to kill the running ones, whose tests then passed for skipped.
-test.each(['process', 'module'] as const)('vitest.close() during a run lets the running batches finish, skips those not started, and leaves no worker (isolation: %s)', async (isolation) => {
+// Vitest's own pools run a file they have started to its end when Vitest is closed during a run.
+// Four tests of 1.5 s, two workers: two have begun when close() is called. The pool used to kill
+// them, and their tests passed for skipped. The two not begun are skipped where Vitest closes its
+// Vite servers at once (Vitest 4: a new worker could not load its file), and run where Vitest first
+// waits for the pool (Vitest 5); never failed.
+test.each(['process', 'module'] as const)('vitest.close() during a run lets the running batches finish, and leaves no worker (isolation: %s)', async (isolation) => {
   const dir = mkdtempSync(join(tmpdir(), 'mp-close-'))
   const states = new Map<string, string>()
   let reason: string | undefined
@@ -64,7 +66,7 @@ test.each(['process', 'module'] as const)('vitest.close() during a run lets the 
     await run
     expect(running.map(name => states.get(name))).toEqual(['passed', 'passed'])
     const others = ['a1', 'a2', 'b1', 'b2'].filter(name => !running.includes(name))
-    expect(others.map(name => states.get(name))).toEqual(['skipped', 'skipped'])
+    expect(others.map(name => states.get(name))).toSatisfy((got: string[]) => got.every(state => state === 'skipped' || state === 'passed'))
     expect(reason).toBe('passed')
     expect(childWorkers()).toEqual([])
     // Nor its guardian: a program that closes Vitest and goes on is left no process of the pool's.
