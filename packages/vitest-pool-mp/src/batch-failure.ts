@@ -6,6 +6,7 @@ export const CANCELLED: BatchFailure = {
   runningMessage: 'Not run: the test run was cancelled.',
   pendingMessage: 'Not run: the test run was cancelled.',
   beforeTestsMessage: 'Not run: the test run was cancelled.',
+  betweenTestsMessage: 'Not run: the test run was cancelled.',
   afterTestsMessage: 'The test run was cancelled.',
   loadingMessage: 'Not run: the test run was cancelled.',
 }
@@ -23,6 +24,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         runningMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting this test's result.`,
         pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
         beforeTestsMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
+        betweenTestsMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
         afterTestsMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting all of this file.`,
         loadingMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished before it collected this file.`,
       }
@@ -31,7 +33,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
       return CANCELLED
     case 'start-failed': {
       const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`
-      return { state: 'fail', runningMessage: message, pendingMessage: message, beforeTestsMessage: message, afterTestsMessage: message, loadingMessage: message }
+      return { state: 'fail', runningMessage: message, pendingMessage: message, beforeTestsMessage: message, betweenTestsMessage: message, afterTestsMessage: message, loadingMessage: message }
     }
     case 'crashed': {
       const how = outcome.signal
@@ -45,6 +47,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         runningMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} while this test was running.${hint}`,
         pendingMessage: `[vitest-pool-mp] Not run: the ${process} running ${where} ${how} before this test started.`,
         beforeTestsMessage: `[vitest-pool-mp] Not run: the ${process} running ${where} ${how} after it loaded this file and before its first test started (in a beforeAll hook, say).${hint}`,
+        betweenTestsMessage: `[vitest-pool-mp] Not run: the ${process} running ${where} ${how} after its earlier tests had ended and before this one started (in a suite's beforeAll or afterAll hook, say).${hint}`,
         afterTestsMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} after its tests had ended (in an afterAll hook, or while it tore down).${hint}`,
         loadingMessage: `[vitest-pool-mp] The ${process} running ${where} ${how} while it loaded this file.${hint}`,
       }
@@ -56,6 +59,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         runningMessage: `[vitest-pool-mp] This test hung: the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Vitest's own timeout cannot stop code that never yields, such as a busy loop.`,
         pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} hung on an earlier test and was killed after ${seconds} s.`,
         beforeTestsMessage: `[vitest-pool-mp] Not run: after it loaded this file and before its first test started (in a beforeAll hook, say), the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Vitest's own hook timeout cannot stop code that never yields, such as a busy loop.`,
+        betweenTestsMessage: `[vitest-pool-mp] Not run: after its earlier tests had ended and before this one started (in a suite's beforeAll or afterAll hook, say), the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Vitest's own hook timeout cannot stop code that never yields, such as a busy loop.`,
         afterTestsMessage: `[vitest-pool-mp] After its tests had ended, the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed.`,
         loadingMessage: `[vitest-pool-mp] While it loaded this file, the worker (pid ${outcome.pid}) running ${where} made no progress for ${seconds} s, past the watchdog's limit (the longest test or hook timeout plus watchdogGrace), and was killed. Code at a module's top level that never yields, such as a busy loop, hangs the file's import.`,
       }

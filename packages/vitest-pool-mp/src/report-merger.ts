@@ -21,6 +21,8 @@ export interface BatchFailure {
   pendingMessage: string
   /** For the tests that never started, when the worker had collected them and begun none (a `beforeAll` hook, say). */
   beforeTestsMessage: string
+  /** For the tests that never started, when earlier tests of the batch had all ended (a nested suite's `beforeAll`, say). */
+  betweenTestsMessage: string
   /** For the file, when every test of the batch had ended (an afterAll hook, or the worker's teardown). */
   afterTestsMessage: string
   /** For the file, when the worker had not collected it yet (it was loading the file, or starting). */
@@ -741,18 +743,21 @@ export class ReportMerger {
   }
 
   /**
-   * What a test of a failed batch that never started is told: after an earlier test of the batch
-   * began, the pending message; before any, where the worker was instead (loading the files, or
-   * past that, in a `beforeAll` hook).
+   * What a test of a failed batch that never started is told: while another test of the batch
+   * ran, the pending message; otherwise where the worker was instead: loading the files, past that
+   * in a `beforeAll` hook, or between two tests (a nested suite's hooks).
    */
   private notStartedMessage(batch: PlannedBatch, failure: BatchFailure | undefined): string | undefined {
     if (!failure) {
       return undefined
     }
-    const begun = batch.files.some(entry => Array.isArray(entry.owned)
-      && entry.owned.some(id => this.progress.has(id) || (this.testPrepared.has(id) && this.reportsAsItStands(id) === undefined)))
-    if (begun) {
+    const owned = batch.files.flatMap(entry => Array.isArray(entry.owned) ? entry.owned : [])
+    const begun = owned.filter(id => this.progress.has(id) || (this.testPrepared.has(id) && this.reportsAsItStands(id) === undefined))
+    if (begun.some(id => this.progress.get(id)?.phase === 'begin' || (!this.progress.has(id) && !this.testFinal.has(id)))) {
       return failure.pendingMessage
+    }
+    if (begun.length > 0) {
+      return failure.betweenTestsMessage
     }
     return this.collectedBatches.has(batch.id) ? failure.beforeTestsMessage : failure.loadingMessage
   }

@@ -57,6 +57,11 @@ describe('a worker that dies or hangs never loses a result', () => {
       expect(byName[name]!.message).toMatch(/Not run: after it loaded this file and before its first test started \(in a beforeAll hook, say\), the worker \(pid \d+\) running group "HookHang" \(serial\) \[batch \d+\] made no progress/)
     }
 
+    // The same in a nested suite, after an earlier test of the batch ended: between two tests.
+    expect(byName['before the nested hook']!.status).toBe('passed')
+    expect(byName['after a nested hanging beforeAll']!.status).toBe('failed')
+    expect(byName['after a nested hanging beforeAll']!.message).toMatch(/Not run: after its earlier tests had ended and before this one started \(in a suite's beforeAll or afterAll hook, say\), the worker \(pid \d+\) running group "NestedHookHang" \(serial\) \[batch \d+\] made no progress/)
+
     // The same in a file run whole without a collect pass (its tree learnt from the worker itself).
     expectSerialCrash(byName, ['whole first passes', 'whole second exits', 'whole third never runs'], 'WholeCrash', 5)
     // A file run whole whose worker dies while loading it fails, named, with the exit code.
@@ -71,9 +76,9 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(run.records.filter(r => r.name === 'module exits-on-load-predicted')).toHaveLength(1)
 
     expect(byName.survivor!.status).toBe('passed')
-    expect(run.json!.numTotalTests).toBe(12)
+    expect(run.json!.numTotalTests).toBe(14)
     expect(run.exitCode).toBe(1)
-    expect(run.pids.length).toBeGreaterThanOrEqual(6)
+    expect(run.pids.length).toBeGreaterThanOrEqual(7)
     expect(alive(run.pids)).toEqual([])
   })
 

@@ -125,8 +125,8 @@ function freeScenario(options: ReportMergerOptions = {}) {
   return { target, file, merger, b1, b2, b3, w1: worker(b1), w2: worker(b2), w3: worker(b3) }
 }
 
-const crash: BatchFailure = { state: 'fail', runningMessage: 'worker crashed while this test ran', pendingMessage: 'worker crashed before this test started', beforeTestsMessage: 'worker crashed before its first test started', afterTestsMessage: 'worker crashed after its tests ended', loadingMessage: 'worker crashed while it loaded this file' }
-const cancelled: BatchFailure = { state: 'skip', runningMessage: 'cancelled while running', pendingMessage: 'the run was cancelled', beforeTestsMessage: 'the run was cancelled', afterTestsMessage: 'the run was cancelled', loadingMessage: 'the run was cancelled' }
+const crash: BatchFailure = { state: 'fail', runningMessage: 'worker crashed while this test ran', pendingMessage: 'worker crashed before this test started', beforeTestsMessage: 'worker crashed before its first test started', betweenTestsMessage: 'worker crashed between two tests', afterTestsMessage: 'worker crashed after its tests ended', loadingMessage: 'worker crashed while it loaded this file' }
+const cancelled: BatchFailure = { state: 'skip', runningMessage: 'cancelled while running', pendingMessage: 'the run was cancelled', beforeTestsMessage: 'the run was cancelled', betweenTestsMessage: 'the run was cancelled', afterTestsMessage: 'the run was cancelled', loadingMessage: 'the run was cancelled' }
 
 describe('ReportMerger', () => {
   test('the file\'s tree is sent once, the merger\'s own, before any update', async () => {
@@ -251,6 +251,21 @@ describe('ReportMerger', () => {
     expect(target.events).toEqual(['F:suite-prepare', 'S:suite-prepare', 'T2:test-prepare', 'T2:test-finished'])
     // It never said it had collected its file: it died loading it (or starting).
     expect(target.lastResult('T2')).toMatchObject({ state: 'fail', errors: [{ message: crash.loadingMessage }] })
+  })
+
+  test('a batch that died after its earlier tests had ended, before the next began (a nested suite\'s beforeAll), says so', async () => {
+    const target = new RecordingTarget()
+    const file = tree('/p/s.test.ts', 'F', [{ id: 'S', tasks: [{ id: 'T1' }, { id: 'T2' }] }])
+    const serial = batch(1, [{ moduleId: '/p/s.test.ts', owned: ['T1', 'T2'] }], ['F', 'S'])
+    const merger = new ReportMerger(target.asRpc(), new Map([['/p/s.test.ts', file]]), [serial])
+    const worker = new Worker(merger.methodsFor(serial), [file])
+    await worker.collect()
+    await worker.startSuite('F')
+    await worker.startSuite('S')
+    await worker.runTest('T1')
+    await merger.batchEnded(serial, crash)
+    expect(target.lastResult('T1')!.state).toBe('pass')
+    expect(target.lastResult('T2')).toMatchObject({ state: 'fail', errors: [{ message: crash.betweenTestsMessage }] })
   })
 
   test('a batch that collected its file and died before any of its tests began (in a beforeAll hook) says so', async () => {
