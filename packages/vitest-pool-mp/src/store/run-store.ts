@@ -130,7 +130,7 @@ export class StoreSession {
   release(name: string): void {
     const lock = this.store.locks.get(name)
     if (!lock) {
-      throw new MpError(`Cannot release lock "${name}": nobody holds it.`)
+      throw new MpError(`Cannot release ${lockLabel(name)}: nobody holds it.`)
     }
     lock.release(this)
     this.store.prune()
