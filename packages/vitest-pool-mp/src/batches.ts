@@ -185,6 +185,11 @@ export function planBatches(
   return batches
 }
 
+/** The tests a batch reports, by id; none known yet for a file it runs whole or learns late. */
+export function ownedTestIds(batch: PlannedBatch): string[] {
+  return batch.files.flatMap(entry => Array.isArray(entry.owned) ? entry.owned : [])
+}
+
 /** A short description of a batch for messages: which group or test, and how it runs. */
 export function describeBatch(batch: PlannedBatch): string {
   if (batch.group !== null) {

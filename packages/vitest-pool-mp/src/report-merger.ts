@@ -4,6 +4,7 @@ import type { ProgressMessage } from './protocol.js'
 import type { SnapshotResult } from './snapshot-results.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
 import { CANCELLED } from './batch-failure.js'
+import { ownedTestIds } from './batches.js'
 import { createDeferred } from './deferred.js'
 import { reportFileNotRun } from './refused-file.js'
 import { mergeSnapshotResults } from './snapshot-results.js'
@@ -356,7 +357,7 @@ export class ReportMerger {
     if (this.late.has(batch.id) || this.wholeFileBatches.has(batch.id)) {
       return undefined
     }
-    return batch.files.flatMap(entry => Array.isArray(entry.owned) ? entry.owned : [])
+    return ownedTestIds(batch)
   }
 
   /** The RuntimeRPC a batch's worker talks to: Vitest's own, with reporting merged. */
@@ -751,8 +752,7 @@ export class ReportMerger {
     if (!failure) {
       return undefined
     }
-    const owned = batch.files.flatMap(entry => Array.isArray(entry.owned) ? entry.owned : [])
-    const begun = owned.filter(id => this.progress.has(id) || (this.testPrepared.has(id) && this.reportsAsItStands(id) === undefined))
+    const begun = ownedTestIds(batch).filter(id => this.progress.has(id) || (this.testPrepared.has(id) && this.reportsAsItStands(id) === undefined))
     if (begun.some(id => this.progress.get(id)?.phase === 'begin' || (!this.progress.has(id) && !this.testFinal.has(id)))) {
       return failure.pendingMessage
     }
