@@ -1,12 +1,12 @@
 import type { Writable } from 'node:stream'
 import type { Reporter } from 'vitest/node'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { expect, test } from 'vitest'
 import { createVitest } from 'vitest/node'
-import { childWorkers, FIXTURES, readRecords, waitFor } from './utils'
+import { childProcesses, childWorkers, FIXTURES, readRecords, waitFor } from './utils'
 
 function began(dir: string): string[] {
   const file = join(dir, 'began.txt')
@@ -15,16 +15,7 @@ function began(dir: string): string[] {
 
 /** This process's children running the pool's shell guardian (guardian.ts). */
 function guardians(): number[] {
-  return readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf-8').includes('while read -r op pid')
-    }
-    catch {
-      return false
-    }
-  })
+  return childProcesses('while read -r op pid')
 }
 
 function devNull(): Writable {

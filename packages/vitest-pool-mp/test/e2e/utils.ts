@@ -118,18 +118,23 @@ export function alive(pids: readonly number[]): number[] {
   })
 }
 
-/** Live Tinypool worker processes whose parent is this process (Linux: read from /proc). */
-export function childWorkers(): number[] {
+/** Live processes whose parent is this process and whose command line contains `marker` (Linux: read from /proc). */
+export function childProcesses(marker: string): number[] {
   return readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number).filter((pid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8')
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf-8').includes('tinypool')
+      return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf-8').includes(marker)
     }
     catch {
       return false
     }
   })
+}
+
+/** Live Tinypool worker processes whose parent is this process. */
+export function childWorkers(): number[] {
+  return childProcesses('tinypool')
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; resolves with the last result. */

@@ -107,6 +107,20 @@ class Worker {
 
 const settle = () => new Promise<void>(resolve => setImmediate(resolve))
 
+/** File /p/s.test.ts: F ─ S ─ `tests`, all in one serial batch, whose worker has run T1 (passed). */
+async function serialScenarioAfterT1(tests: string[]) {
+  const target = new RecordingTarget()
+  const file = tree('/p/s.test.ts', 'F', [{ id: 'S', tasks: tests.map(id => ({ id })) }])
+  const serial = batch(1, [{ moduleId: '/p/s.test.ts', owned: tests }], ['F', 'S'])
+  const merger = new ReportMerger(target.asRpc(), new Map([['/p/s.test.ts', file]]), [serial])
+  const worker = new Worker(merger.methodsFor(serial), [file])
+  await worker.collect()
+  await worker.startSuite('F')
+  await worker.startSuite('S')
+  await worker.runTest('T1')
+  return { target, merger, serial, worker }
+}
+
 /**
  * File /p/a.test.ts:  F ─┬─ S ─┬─ T1
  *                        │     ├─ T2
@@ -221,15 +235,7 @@ describe('ReportMerger', () => {
   })
 
   test('a crashed batch fails its running test and its never-started tests, each with its message, and closes its suites', async () => {
-    const target = new RecordingTarget()
-    const file = tree('/p/s.test.ts', 'F', [{ id: 'S', tasks: [{ id: 'T1' }, { id: 'T2' }, { id: 'T3' }] }])
-    const serial = batch(1, [{ moduleId: '/p/s.test.ts', owned: ['T1', 'T2', 'T3'] }], ['F', 'S'])
-    const merger = new ReportMerger(target.asRpc(), new Map([['/p/s.test.ts', file]]), [serial])
-    const worker = new Worker(merger.methodsFor(serial), [file])
-    await worker.collect()
-    await worker.startSuite('F')
-    await worker.startSuite('S')
-    await worker.runTest('T1')
+    const { target, merger, serial, worker } = await serialScenarioAfterT1(['T1', 'T2', 'T3'])
     await worker.startTest('T2')
     await merger.batchEnded(serial, crash)
 
@@ -254,15 +260,7 @@ describe('ReportMerger', () => {
   })
 
   test('a batch that died after its earlier tests had ended, before the next began (a nested suite\'s beforeAll), says so', async () => {
-    const target = new RecordingTarget()
-    const file = tree('/p/s.test.ts', 'F', [{ id: 'S', tasks: [{ id: 'T1' }, { id: 'T2' }] }])
-    const serial = batch(1, [{ moduleId: '/p/s.test.ts', owned: ['T1', 'T2'] }], ['F', 'S'])
-    const merger = new ReportMerger(target.asRpc(), new Map([['/p/s.test.ts', file]]), [serial])
-    const worker = new Worker(merger.methodsFor(serial), [file])
-    await worker.collect()
-    await worker.startSuite('F')
-    await worker.startSuite('S')
-    await worker.runTest('T1')
+    const { target, merger, serial } = await serialScenarioAfterT1(['T1', 'T2'])
     await merger.batchEnded(serial, crash)
     expect(target.lastResult('T1')!.state).toBe('pass')
     expect(target.lastResult('T2')).toMatchObject({ state: 'fail', errors: [{ message: crash.betweenTestsMessage }] })
