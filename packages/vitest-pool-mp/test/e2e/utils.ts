@@ -77,8 +77,15 @@ export async function runFixture(nameOrRoot: string, options: FixtureOptions = {
   if (vitest && !options.keepOpen) {
     await vitest.close()
   }
-  // A rerun of a run kept open writes its JSON report again, which makes the folder again.
-  vitest?.onClose(() => rmSync(recordsDir, { recursive: true, force: true }))
+  if (vitest && options.keepOpen) {
+    // A rerun of a run kept open writes its JSON report again, which makes the folder again, so it
+    // goes once the caller closes Vitest (an onClose callback runs before the reporters' last write).
+    const close = vitest.close.bind(vitest)
+    vitest.close = async () => {
+      await close()
+      rmSync(recordsDir, { recursive: true, force: true })
+    }
+  }
   const exitCode = Number(process.exitCode ?? 0)
   process.exitCode = previousExitCode
   const records = readRecords(recordsDir)
