@@ -5,7 +5,7 @@ import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
 import type { ProjectSlots } from './project-slots.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
-import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
+import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, SerializedConfig, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
 import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -101,13 +101,16 @@ export class ProjectRun {
     )
     this.durationCache = this.cachePath(durationCachePath)
     this.previousDurations = this.durationCache ? readDurations(this.durationCache) : new Map()
+    // Vitest's `isolate` is not the mp pool's: a batch gets what `isolation` gives it, and inside a
+    // batch Vitest's worker evaluates each file's modules afresh (and resets vi.mock), as by default.
+    const workerConfig: SerializedConfig = { ...project.serializedConfig, isolate: true }
     this.launcher = new ChildLauncher({
       tinypool,
       config: {
-        ...project.serializedConfig,
-        snapshotEnvironment: project.serializedConfig.snapshotEnvironment ?? SNAPSHOT_ENVIRONMENT,
+        ...workerConfig,
+        snapshotEnvironment: workerConfig.snapshotEnvironment ?? SNAPSHOT_ENVIRONMENT,
       },
-      soloConfig: project.serializedConfig,
+      soloConfig: workerConfig,
       output: { stdout: project.vitest.logger.outputStream, stderr: project.vitest.logger.errorStream },
       isolation: options.isolation,
       ...(store && { attachStore: (child: ChildConnection) => store.attach(child) }),

@@ -27,3 +27,12 @@ test('isolation: \'module\' with experimental.viteModuleRunner: false is refused
   expect(run.json?.numPassedTests ?? 0).toBe(0)
   expect(run.json?.numFailedTests ?? 0).toBe(0)
 })
+
+// Vitest's isolate: false stops its worker from evaluating each file's modules afresh (and from
+// resetting vi.mock between files). The mp pool's batches get what its own isolation promises.
+test.each(['process', 'module'] as const)('Vitest\'s isolate: false leaves every batch and every file of a serial group its fresh modules (isolation: %s)', async (isolation) => {
+  process.env.MP_ISOLATION = isolation
+  const run = await runFixture('no-isolate').finally(() => delete process.env.MP_ISOLATION)
+  expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+  expect(run.json?.numPassedTests).toBe(6)
+})
