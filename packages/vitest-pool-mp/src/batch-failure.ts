@@ -27,6 +27,7 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
         betweenTestsMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
         afterTestsMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting all of this file.`,
         loadingMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished before it collected this file.`,
+        loadFailedMessage: `[vitest-pool-mp] Not run: the file failed to load in the worker (pid ${outcome.pid}) running ${where}, which evaluates it again`,
       }
     case 'cancelled':
     case 'abandoned':

@@ -28,6 +28,11 @@ export interface BatchFailure {
   afterTestsMessage: string
   /** For the file, when the worker had not collected it yet (it was loading the file, or starting). */
   loadingMessage: string
+  /**
+   * For the tests that never started because their file failed to load in this batch's worker,
+   * which reported the file's error; the error's own message is added.
+   */
+  loadFailedMessage?: string
 }
 
 interface SuiteState {
@@ -39,6 +44,12 @@ interface SuiteState {
   finished: boolean
   /** Skipped or todo tests to report as they stand once the suite has started (see reportAsItStands). */
   waiting: string[]
+  /**
+   * A batch's result for the suite that came while tests of the batch inside it had none (the file
+   * failed to load there): recorded by closeBatch after it has given those tests theirs, since
+   * reporters take a suite's end as the end of its tests.
+   */
+  held: Map<number, RunnerTaskResult | undefined>
 }
 
 interface FileState {
@@ -473,7 +484,7 @@ export class ReportMerger {
     if (task.type !== 'suite') {
       return
     }
-    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false, waiting: [] })
+    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false, waiting: [], held: new Map() })
     for (const child of task.tasks) {
       this.parents.set(child.id, task.id)
       this.indexTasks(child, moduleId, depth + 1)
@@ -518,7 +529,8 @@ export class ReportMerger {
       return { state: mode }
     }
     for (let parent = this.parents.get(id); parent !== undefined; parent = this.parents.get(parent)) {
-      const state = this.suites.get(parent)?.results.get(batchId)?.state
+      const parentSuite = this.suites.get(parent)
+      const state = (parentSuite?.results.get(batchId) ?? parentSuite?.held.get(batchId))?.state
       if (state === 'skip' || state === 'todo') {
         return { state: 'skip' }
       }
@@ -611,6 +623,9 @@ export class ReportMerger {
       if (name === 'suite-prepare') {
         this.prepareSuite(id, suite, packById.get(id)?.[1], outPacks, outEvents)
       }
+      else if ((name === 'suite-finished' || name === 'suite-failed-early') && this.testsWithoutResultIn(batch, id)) {
+        suite.held.set(batch.id, packById.get(id)?.[1])
+      }
       else if (name === 'suite-finished' || name === 'suite-failed-early') {
         this.recordSuiteResult(id, suite, batch.id, packById.get(id)?.[1], outPacks, outEvents)
       }
@@ -625,6 +640,24 @@ export class ReportMerger {
     if (outPacks.length || outEvents.length) {
       await this.target.onTaskUpdate(outPacks, outEvents)
     }
+  }
+
+  /**
+   * Whether tests the batch runs inside the suite are still without a final result (skipped and
+   * todo tests it owns are reported as they stand, at its end).
+   */
+  private testsWithoutResultIn(batch: PlannedBatch, suiteId: string): boolean {
+    return batch.runnable.some((testId) => {
+      if (this.testFinal.has(testId)) {
+        return false
+      }
+      for (let parent = this.parents.get(testId); parent !== undefined; parent = this.parents.get(parent)) {
+        if (parent === suiteId) {
+          return true
+        }
+      }
+      return false
+    })
   }
 
   /**
@@ -762,6 +795,17 @@ export class ReportMerger {
     return this.collectedBatches.has(batch.id) ? failure.beforeTestsMessage : failure.loadingMessage
   }
 
+  /** The message for a test of the batch that never started because the file failed to load in its worker. */
+  private loadFailedMessage(batch: PlannedBatch, moduleId: string, failure: BatchFailure | undefined): string | undefined {
+    const fileId = this.files.get(moduleId)?.tree?.id
+    const error = fileId === undefined ? undefined : this.suites.get(fileId)?.held.get(batch.id)?.errors?.[0]
+    if (!failure?.loadFailedMessage || !error) {
+      return undefined
+    }
+    const name = error.name && error.name !== 'Error' ? `${error.name}: ` : ''
+    return `${failure.loadFailedMessage}: ${name}${error.message} (shown in full with the file).`
+  }
+
   private async closeBatch(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
     const outPacks: RunnerTaskResultPack[] = []
     const outEvents: RunnerTaskEventPack[] = []
@@ -790,6 +834,7 @@ export class ReportMerger {
         continue
       }
       await this.ensureCollected(entry.moduleId)
+      const loadFailed = this.loadFailedMessage(batch, entry.moduleId, failure)
       for (const id of missing) {
         this.testFinal.add(id)
         const asItStands = this.reportsAsItStands(id)
@@ -811,7 +856,7 @@ export class ReportMerger {
         const result = announced?.phase === 'end' && announced.state
           ? this.announcedResult(announced, failure)
           : failure?.state === 'fail'
-            ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : notStarted!)] } satisfies RunnerTaskResult
+            ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : loadFailed ?? notStarted!)] } satisfies RunnerTaskResult
             : { state: 'skip', ...(failure && { note: failure.pendingMessage }) } satisfies RunnerTaskResult
         blamed ||= result.state === 'fail' && !(announced?.phase === 'end' && announced.state)
         if (!this.testPrepared.has(id)) {
@@ -823,6 +868,12 @@ export class ReportMerger {
     }
     for (const id of [...openSuites].reverse()) {
       const suite = this.suites.get(id)!
+      if (suite.held.has(batch.id)) {
+        const held = suite.held.get(batch.id)
+        suite.held.delete(batch.id)
+        this.recordSuiteResult(id, suite, batch.id, held, outPacks, outEvents)
+        continue
+      }
       const skipped = this.skippedShare(id, batch.id)
       if (skipped === 'silent') {
         suite.results.set(batch.id, { state: 'skip' })

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import { alive, childWorkers, FIXTURES, readPids, readRecords, runFixture, waitFor } from './utils'
 
@@ -230,3 +231,25 @@ describe('cancellation stops every worker; no child outlives the run', () => {
   }
 })
 
+
+// A file whose module code throws only in some workers: each test it kept from starting says so,
+// with the file's error, and reporters see the file end after all its tests.
+test.each(['process', 'module'] as const)('a file that fails to load in a later batch\'s worker fails that batch\'s tests with its error (isolation: %s)', async (isolation) => {
+  const seen: string[] = []
+  const order = {
+    onTestCaseResult: (testCase: { name: string }) => void seen.push(testCase.name),
+    onTestModuleEnd: () => void seen.push('module end'),
+  }
+  process.env.MP_ISOLATION = isolation
+  const run = await runFixture('faults-load-some', { config: { reporters: ['default', order as never] } })
+    .finally(() => delete process.env.MP_ISOLATION)
+  const byName = results(run.json)
+  const failed = Object.values(byName).filter(result => result.status === 'failed')
+  expect(Object.values(byName).map(result => result.status).sort()).toEqual(['failed', 'failed', 'passed'])
+  for (const result of failed) {
+    expect(result.message).toMatch(/Not run: the file failed to load in the worker \(pid \d+\) running an ungrouped test \(free\) \[batch \d+\], which evaluates it again: loads-once: a test of this file already ran/)
+  }
+  expect(stripVTControlCharacters(run.stdout)).toContain('loads-once.test.ts (3 tests | 2 failed)')
+  expect(seen).toHaveLength(4)
+  expect(seen.at(-1)).toBe('module end')
+})

@@ -220,6 +220,10 @@ describe('ReportMerger', () => {
     }
     await w1.startSuite('S', 100)
     await w2.startSuite('S', 150)
+    await w1.runTest('T1')
+    await w1.finishTest('T4', 'skip')
+    await w2.runTest('T2')
+    await w3.runTest('T3')
     await w1.finishSuite('S', { state: 'pass', startTime: 100, duration: 10 })
     await w1.finishSuite('F', { state: 'pass', startTime: 100, duration: 10 })
     expect(target.events.filter(event => event.endsWith('suite-finished'))).toEqual([])
@@ -309,6 +313,29 @@ describe('ReportMerger', () => {
     expect(target.lastResult('S')!.state).toBe('skip')
     expect(target.lastResult('F')!.state).toBe('skip')
     expect(target.calls.filter(call => call.kind === 'collected')).toHaveLength(1)
+  })
+
+  test('a batch whose worker failed to load the file fails its tests with the file\'s error, and the file ends after them', async () => {
+    const { target, merger, b1, b2, b3, w1, w2, w3 } = freeScenario()
+    for (const [b, w, test] of [[b1, w1, 'T1'], [b2, w2, 'T2']] as const) {
+      await w.collect()
+      await w.startSuite('F')
+      await w.startSuite('S')
+      await w.runTest(test)
+      await w.finishSuite('S', { state: 'pass' })
+      await w.finishSuite('F', { state: 'pass' })
+      await merger.batchEnded(b, undefined)
+    }
+    await w3.collect()
+    const boom: TaskError = { name: 'Error', message: 'boom at load' } as TaskError
+    await w3.update([['F', { state: 'fail', errors: [boom] }, {}]], [['F', 'suite-failed-early']])
+    // Reporters take a file's end as the end of its tests: the file waits for the batch's end.
+    expect(target.events).not.toContain('F:suite-finished')
+    const finished: BatchFailure = { ...crash, loadFailedMessage: 'the file failed to load in batch 3' }
+    await merger.batchEnded(b3, finished)
+    expect(target.lastResult('T3')).toMatchObject({ state: 'fail', errors: [{ message: 'the file failed to load in batch 3: boom at load (shown in full with the file).' }] })
+    expect(target.events.slice(-3)).toEqual(['T3:test-prepare', 'T3:test-finished', 'F:suite-finished'])
+    expect(target.lastResult('F')).toMatchObject({ state: 'fail', errors: [{ message: 'boom at load' }] })
   })
 
   test('a batch that ended normally but left owned tests unreported reports them as skipped', async () => {
