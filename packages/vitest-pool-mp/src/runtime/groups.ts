@@ -3,6 +3,7 @@ import type { Strategy } from '../strategy.js'
 import type { TaskMeta, TestOptions, describe as vitestDescribe } from 'vitest'
 import type {} from '../group-mark.js'
 import { describeValue } from '../described-value.js'
+import { CHILD_SERVICES_KEY } from '../protocol.js'
 import { STRATEGIES } from '../strategy.js'
 
 type SuiteFactory = () => void | Promise<void>
@@ -78,8 +79,9 @@ function createMpGroupDescribe(describe: VitestDescribe): MpGroupDescribe {
 
 // Groups are matched by name across files: `42` and `'42'` would be one group, and `undefined`
 // the group of every declaration that lost its name. Thrown where the test file declares it, so
-// the file fails with its line. A strategy string that is not a strategy is main's to report
-// (groups.ts), with every other declaration error of the run.
+// the file fails with its line. In the mp pool a strategy string that is not a strategy is main's
+// to report (groups.ts), with every other declaration error of the run, before any test runs;
+// on another pool (a project whose CI runs `forks`) nothing else would catch the typo.
 function checkName(call: string, group: unknown): asserts group is string {
   if (typeof group !== 'string' || group === '') {
     throw new TypeError(`[vitest-pool-mp] ${call} takes the group's name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got ${describeValue(group)}.`)
@@ -90,6 +92,13 @@ function checkStrategy(call: string, group: string, strategy: unknown): void {
   if (strategy !== undefined && typeof strategy !== 'string') {
     throw new TypeError(`[vitest-pool-mp] ${call}("${group}") takes a strategy name (${STRATEGIES.map(name => `'${name}'`).join(', ')}), or leave it out for 'free'; got ${describeValue(strategy)}.`)
   }
+  if (typeof strategy === 'string' && !(STRATEGIES as readonly string[]).includes(strategy) && !inMpWorker()) {
+    throw new TypeError(`[vitest-pool-mp] ${call}("${group}") has an unknown strategy "${strategy}". Use one of: ${STRATEGIES.join(', ')} (or leave it out for "free").`)
+  }
+}
+
+function inMpWorker(): boolean {
+  return (globalThis as Record<symbol, unknown>)[CHILD_SERVICES_KEY] !== undefined
 }
 
 /** Adds `mpGroup` to Vitest's `describe`, once; returns it typed. Called before each test file. */

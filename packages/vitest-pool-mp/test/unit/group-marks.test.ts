@@ -1,4 +1,5 @@
 import { describe as vitestDescribe, expect, test } from 'vitest'
+import { CHILD_SERVICES_KEY } from '../../src/protocol.js'
 import { attachMpGroup, mpGroup } from '../../src/runtime/groups.js'
 
 test('declarations are numbered from 1 in each file, with no process id, so the meta is the same in every run', () => {
@@ -12,6 +13,20 @@ test('declarations are numbered from 1 in each file, with no process id, so the 
 vitestDescribe('mpGroup', () => {
   test('keeps the strategy as written, for main to check', () => {
     expect(mpGroup('D', 'isolated_free').meta.mpGroup.strategy).toBe('isolated_free')
+  })
+
+  test('in an mp worker leaves an unknown strategy to main, which reports every mistake of the run at once; on another pool refuses it where it is declared', () => {
+    const describe = attachMpGroup(vitestDescribe)
+    expect(() => mpGroup('Db', 'seriall' as 'serial')).toThrow('[vitest-pool-mp] mpGroup("Db") has an unknown strategy "seriall". Use one of: isolated_serial, isolated_free, serial, free (or leave it out for "free").')
+    expect(() => describe.mpGroup('Db', 'Serial' as 'serial', () => {})).toThrow('[vitest-pool-mp] describe.mpGroup("Db") has an unknown strategy "Serial".')
+    const globals = globalThis as Record<symbol, unknown>
+    globals[CHILD_SERVICES_KEY] = {}
+    try {
+      expect(mpGroup('Db', 'seriall' as 'serial').meta.mpGroup.strategy).toBe('seriall')
+    }
+    finally {
+      delete globals[CHILD_SERVICES_KEY]
+    }
   })
 
   test('refuses a name that is not a non-empty string, and a strategy that is not a string, where they are declared', () => {
