@@ -58,7 +58,9 @@ export interface WholeFile {
  * 2. A `serial` or `isolated_serial` group is one batch: its tests in file order, across files in run order.
  * 3. Batches are ordered isolated_serial, isolated_free, serial (and per-file batches), free;
  *    within that, longest first by the durations of the previous run (a test without one counts
- *    as the average of those known), then by where their first test stands in the run.
+ *    as the average of those known), then by where their first test stands in the run. The
+ *    batches of one `isolated_free` group stay together (the group is ordered by its total), so
+ *    they run in parallel and no other group's batch waits between them for the barrier.
  * 4. The first batch that touches a file hosts it: it also reports the file's non-runnable tests and
  *    takes part in every suite of the file, so each suite has a reporter and nothing goes unreported.
  * 5. A file with no runnable test (all skipped or filtered, or it failed to collect) gets one batch
@@ -116,9 +118,21 @@ export function planBatches(
   const expected = (draft: Draft) => draft.whole
     ? expectedWhole(draft.whole)
     : draft.tests.reduce((sum, test) => sum + (options.durations?.get(test.id) ?? average), 0)
-  const ordered = drafts
-    .map((draft, index) => ({ draft, index, expected: expected(draft) }))
-    .sort((a, b) => phase(a.draft) - phase(b.draft) || b.expected - a.expected || a.index - b.index)
+  const items = drafts.map((draft, index) => ({ draft, index, expected: expected(draft) }))
+  // An isolated_free group is ordered as one block: by its total, then by its first batch.
+  const blocks = new Map<string, { expected: number, index: number }>()
+  for (const item of items) {
+    if (item.draft.strategy === 'isolated_free' && item.draft.group !== null) {
+      const block = blocks.get(item.draft.group) ?? { expected: 0, index: item.index }
+      block.expected += item.expected
+      blocks.set(item.draft.group, block)
+    }
+  }
+  const blockOf = (item: typeof items[number]) => (item.draft.group === null ? undefined : blocks.get(item.draft.group)) ?? item
+  const ordered = items
+    .sort((a, b) => phase(a.draft) - phase(b.draft)
+      || blockOf(b).expected - blockOf(a).expected || blockOf(a).index - blockOf(b).index
+      || b.expected - a.expected || a.index - b.index)
     .map(({ draft }) => draft)
 
   const batches: PlannedBatch[] = ordered.map((draft, index) => {

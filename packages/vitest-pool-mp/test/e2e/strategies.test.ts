@@ -52,6 +52,7 @@ const UNGROUPED = ['ungrouped 1', 'ungrouped 2', 'ungrouped 3', 'ungrouped 4', '
 const SPAN = ['span 1', 'span 2', 'span 3', 'span 4']
 const ISO_SERIAL = ['iso-serial 1', 'iso-serial 2', 'iso-serial 3']
 const ISO_FREE = ['iso-free 1', 'iso-free 2', 'iso-free 3']
+const ISO_FREE_OTHER = ['iso-free other']
 
 // Six files, two or three workers: more files than workers, so Vitest alone would not hand the
 // pool the last file (the second half of "Span") while the first is still running.
@@ -65,12 +66,12 @@ describe.each([2, 3])('strategies fixture, maxWorkers %i', (maxWorkers) => {
   test('the run passes and records every test once', () => {
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(0)
-    expect(run.json?.numPassedTests).toBe(20)
-    expect(testRecords(run).map(r => r.name).sort()).toEqual([...FREE, ...UNGROUPED, ...SPAN, ...ISO_SERIAL, ...ISO_FREE].sort())
+    expect(run.json?.numPassedTests).toBe(21)
+    expect(testRecords(run).map(r => r.name).sort()).toEqual([...FREE, ...UNGROUPED, ...SPAN, ...ISO_SERIAL, ...ISO_FREE, ...ISO_FREE_OTHER].sort())
   })
 
   test('free tests, grouped or not, never share a process', () => {
-    const free = named(run, [...FREE, ...UNGROUPED, ...ISO_FREE])
+    const free = named(run, [...FREE, ...UNGROUPED, ...ISO_FREE, ...ISO_FREE_OTHER])
     expect(pids(free).size).toBe(free.length)
     const sharing = testRecords(run).filter(r => !free.includes(r) && pids(free).has(r.pid))
     expect(sharing.map(r => r.name)).toEqual([])
@@ -89,16 +90,18 @@ describe.each([2, 3])('strategies fixture, maxWorkers %i', (maxWorkers) => {
     expectNothingElseOverlaps(run, group)
   })
 
+  // IsoFree is declared in two parts, IsoFreeOther between them: each group still runs as one block.
   test('nothing overlaps an isolated_free group, whose own tests run in parallel', () => {
     const group = named(run, ISO_FREE)
     expect(pids(group).size).toBe(group.length)
     expectNothingElseOverlaps(run, group)
     expect(maxOverlap(group)).toBeGreaterThanOrEqual(2)
+    expectNothingElseOverlaps(run, named(run, ISO_FREE_OTHER))
   })
 
   test('groups start in order: isolated_serial, then isolated_free, then the rest', () => {
     const isoSerial = span(named(run, ISO_SERIAL))
-    const isoFree = span(named(run, ISO_FREE))
+    const isoFree = span(named(run, [...ISO_FREE, ...ISO_FREE_OTHER]))
     const rest = span(named(run, [...SPAN, ...FREE, ...UNGROUPED]))
     expect(isoSerial.end).toBeLessThanOrEqual(isoFree.begin)
     expect(isoFree.end).toBeLessThanOrEqual(rest.begin)
@@ -128,7 +131,7 @@ describe.each([2, 3])('strategies fixture, maxWorkers %i', (maxWorkers) => {
     const byFile: Record<string, string[]> = {
       1: ['span 1', 'span 2', 'free 1', 'free 2', 'ungrouped 1'],
       2: [...ISO_SERIAL, 'ungrouped 2'],
-      3: ISO_FREE,
+      3: [...ISO_FREE, ...ISO_FREE_OTHER],
       4: ['free 3', 'free 4', 'ungrouped 3'],
       5: ['ungrouped 4', 'ungrouped 5'],
       6: ['span 3', 'span 4', 'ungrouped 6'],

@@ -38,6 +38,23 @@ describe('planBatches: longest first, from the previous run\'s durations', () =>
   })
 })
 
+describe('planBatches: an isolated_free group is one block', () => {
+  // Group A's tests are declared around group B's: A1, B1, A2.
+  const files = [file('a', [{ id: 'A1', group: 'A' }, { id: 'B1', group: 'B' }, { id: 'A2', group: 'A' }])]
+  const strategies = new Map([['A', 'isolated_free' as const], ['B', 'isolated_free' as const]])
+
+  test('without durations, a group\'s batches come together, the groups in the order of their first test', () => {
+    const order = planBatches(files, strategies, { ungrouped: 'free' }).map(batch => batch.runnable.join('+'))
+    expect(order).toEqual(['A1', 'A2', 'B1'])
+  })
+
+  test('with durations, the group with the longest total first, and the longest first within it', () => {
+    const durations = new Map([['A1', 10], ['A2', 50], ['B1', 100]])
+    const order = planBatches(files, strategies, { ungrouped: 'free', durations }).map(batch => batch.runnable.join('+'))
+    expect(order).toEqual(['B1', 'A2', 'A1'])
+  })
+})
+
 describe('duration cache', () => {
   test('keeps the old durations of tests a run did not run, and replaces the others', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-durations-'))
