@@ -647,17 +647,17 @@ export class ReportMerger {
    * todo tests it owns are reported as they stand, at its end).
    */
   private testsWithoutResultIn(batch: PlannedBatch, suiteId: string): boolean {
-    return batch.runnable.some((testId) => {
-      if (this.testFinal.has(testId)) {
-        return false
+    return batch.runnable.some(testId => !this.testFinal.has(testId) && this.isInside(testId, suiteId))
+  }
+
+  /** Whether a task is inside a suite, at any depth. */
+  private isInside(taskId: string, suiteId: string): boolean {
+    for (let parent = this.parents.get(taskId); parent !== undefined; parent = this.parents.get(parent)) {
+      if (parent === suiteId) {
+        return true
       }
-      for (let parent = this.parents.get(testId); parent !== undefined; parent = this.parents.get(parent)) {
-        if (parent === suiteId) {
-          return true
-        }
-      }
-      return false
-    })
+    }
+    return false
   }
 
   /**
@@ -704,14 +704,7 @@ export class ReportMerger {
    * and a skipped suite that was started makes Vitest report them all again.
    */
   private runElsewhere(batch: PlannedBatch, suiteId: string, suite: SuiteState): boolean {
-    const runsIn = (candidate: PlannedBatch | undefined) => candidate?.runnable.some((testId) => {
-      for (let parent = this.parents.get(testId); parent !== undefined; parent = this.parents.get(parent)) {
-        if (parent === suiteId) {
-          return true
-        }
-      }
-      return false
-    }) ?? false
+    const runsIn = (candidate: PlannedBatch | undefined) => candidate?.runnable.some(testId => this.isInside(testId, suiteId)) ?? false
     return [...suite.participants].some(other => other !== batch.id && runsIn(this.batchById.get(other)))
   }
 
