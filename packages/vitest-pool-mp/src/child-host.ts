@@ -43,6 +43,8 @@ const DIED = { died: true } as const
 /** One child process: where it runs and how its Vitest worker is started. */
 export interface ChildSpec {
   tinypool: Tinypool
+  /** See ChildTask.vitestWorker. */
+  vitestWorker: string
   /** Names the child in messages (its first batch, or what it collects). */
   label: string
   poolId: number
@@ -303,7 +305,7 @@ export class ChildHost {
       postMessage: message => this.receive(message),
     }
     this.armHandshake('spawn')
-    this.task = this.spec.tinypool.run({ label } satisfies ChildTask, { channel })
+    this.task = this.spec.tinypool.run({ label, vitestWorker: this.spec.vitestWorker } satisfies ChildTask, { channel })
     this.task.then(
       () => this.markDead(),
       (error: unknown) => this.markDead(error),

@@ -6,6 +6,8 @@ import { ChildHost } from './child-host.js'
 
 export interface ChildLauncherOptions {
   tinypool: Tinypool
+  /** See ChildTask.vitestWorker. */
+  vitestWorker: string
   /** The config batch workers start with: the user's own, with the pool's merging snapshot environment. */
   config: SerializedConfig
   /**
@@ -120,6 +122,7 @@ export class ChildLauncher {
     const host = new ChildHost({
       ...spec,
       tinypool: this.options.tinypool,
+      vitestWorker: this.options.vitestWorker,
       ...(this.options.attachStore && { attachStore: this.options.attachStore }),
       ...(this.options.answers && { answers: this.options.answers }),
       ...(this.options.output && { output: this.options.output }),

@@ -28,6 +28,7 @@ import { ReportMerger } from './report-merger.js'
 import { hashSource, ScanCache, scanCachePath } from './scan-cache.js'
 import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
+import { vitestWorkerUrl } from './vitest-worker-url.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { createMethodsRPC, generateFileHash } from 'vitest/node'
 import { POOL_NAME } from './pool-name.js'
@@ -106,6 +107,7 @@ export class ProjectRun {
     const workerConfig: SerializedConfig = { ...project.serializedConfig, isolate: true }
     this.launcher = new ChildLauncher({
       tinypool,
+      vitestWorker: vitestWorkerUrl(project.vitest),
       config: {
         ...workerConfig,
         snapshotEnvironment: workerConfig.snapshotEnvironment ?? SNAPSHOT_ENVIRONMENT,

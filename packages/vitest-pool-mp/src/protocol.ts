@@ -37,6 +37,11 @@ export function repeatableCallKey(method: string, args: readonly unknown[]): str
 export interface ChildTask {
   /** A description of the batch, for messages from the child. */
   label: string
+  /**
+   * The URL of `vitest/worker` of the Vitest that runs main: a project whose package installed the
+   * pool beside another copy of Vitest (a monorepo) runs its tests on main's, as Vitest's own pools do.
+   */
+  vitestWorker: string
 }
 
 /** What the child entry resolves with once Vitest's worker has stopped. */

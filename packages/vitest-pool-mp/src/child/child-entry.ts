@@ -2,7 +2,6 @@
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
 import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, HeartbeatMessage, InlineSnapshotsMessage, ProgressMessage, ReadyMessage } from '../protocol.js'
 import type { MpDescribe } from '../runtime/groups.js'
-import { init, runBaseTests, setupEnvironment } from 'vitest/worker'
 import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { isCall } from './birpc-wire.js'
@@ -58,7 +57,8 @@ process.on('error', (error: NodeJS.ErrnoException) => {
   }
 })
 
-export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
+export default async function runBatch(task: ChildTask): Promise<ChildTaskResult> {
+  const { init, runBaseTests, setupEnvironment } = await import(task.vitestWorker) as typeof import('vitest/worker')
   const listeners = new Set<Listener>()
   const deliver = (answer: unknown) => listeners.forEach(listener => listener(answer))
   const repeatAnswers = new RepeatAnswers(deliver)
@@ -125,11 +125,11 @@ export default function runBatch(_task: ChildTask): Promise<ChildTaskResult> {
         resolve({ pid: process.pid })
       },
       runTests: async (state, traces) => {
-        await keepV8CoverageSession(state.config.coverage)
+        await keepV8CoverageSession(state.config.coverage, task.vitestWorker)
         return runBaseTests('run', state, traces)
       },
       collectTests: async (state, traces) => {
-        await keepV8CoverageSession(state.config.coverage)
+        await keepV8CoverageSession(state.config.coverage, task.vitestWorker)
         return runBaseTests('collect', state, traces)
       },
       setup: setupEnvironment,

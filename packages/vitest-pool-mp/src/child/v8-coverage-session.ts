@@ -22,19 +22,19 @@ let kept: Promise<void> | undefined
  * process, the way Vitest runs it when `isolate` is off: started once, never stopped, and taken
  * after each batch (a take resets the counters, so each batch still reports its own hits).
  */
-export function keepV8CoverageSession(options: CoverageOptions | undefined): Promise<void> {
+export function keepV8CoverageSession(options: CoverageOptions | undefined, vitestWorker: string): Promise<void> {
   if (!options?.enabled || options.provider !== 'v8') {
     return Promise.resolve()
   }
-  kept ??= patch()
+  kept ??= patch(vitestWorker)
   return kept
 }
 
-async function patch(): Promise<void> {
+async function patch(vitestWorker: string): Promise<void> {
   let module: CoverageModule
   try {
-    // The module instance Vitest imports: the package as Vitest itself resolves it.
-    const path = createRequire(import.meta.resolve('vitest/worker')).resolve('@vitest/coverage-v8')
+    // The module instance Vitest imports: the package as the running Vitest resolves it.
+    const path = createRequire(vitestWorker).resolve('@vitest/coverage-v8')
     module = (await import(pathToFileURL(path).href) as { default: CoverageModule }).default
   }
   catch {

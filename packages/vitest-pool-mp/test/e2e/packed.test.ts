@@ -185,6 +185,47 @@ test('packed install: a project below the folder that holds node_modules runs a 
   }
 }, RUN_TIMEOUT)
 
+test('packed install: a package that installed the pool beside another copy of Vitest runs its tests on the Vitest that runs them', () => {
+  // A monorepo package that pins another Vitest than the root's, run from the root: the pool's own
+  // imports would find the package's copy. Its workers must be the running Vitest's, as Vitest's
+  // own pools' are, or the setup file's hooks (the running Vitest's) find no suite to join.
+  const nested = join(project, 'node_modules', 'vitest-pool-mp', 'node_modules')
+  const dir = join(project, 'other-copy')
+  mkdirSync(join(nested, '@vitest'), { recursive: true })
+  cpSync(join(project, 'node_modules', 'vitest'), join(nested, 'vitest'), { recursive: true, dereference: true })
+  for (const name of readdirSync(join(project, 'node_modules', '@vitest'))) {
+    cpSync(join(project, 'node_modules', '@vitest', name), join(nested, '@vitest', name), { recursive: true, dereference: true })
+  }
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'vitest.config.ts'), [
+    'import { mpPlugin } from \'vitest-pool-mp\'',
+    'import { defineConfig } from \'vitest/config\'',
+    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2 } })',
+    '',
+  ].join('\n'))
+  // Vitest's own describe: the runtime entry, loaded by Node from the package, would bind to its copy.
+  writeFileSync(join(dir, 'copy.test.js'), [
+    'import { describe, expect, test } from \'vitest\'',
+    'describe.mpGroup(\'Steps\', \'serial\', () => {',
+    '  test(\'one\', () => { expect(1).toBe(1) })',
+    '  test(\'two\', () => { expect(2).toBe(2) })',
+    '})',
+    'test(\'free\', () => {})',
+    '',
+  ].join('\n'))
+  const report = join(work, 'report-other-copy.json')
+  try {
+    const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT)
+    const output = `${result.stdout}\n${result.stderr}`
+    expect(result.status, output).toBe(0)
+    expect((JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults).numPassedTests, output).toBe(3)
+  }
+  finally {
+    rmSync(nested, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, RUN_TIMEOUT)
+
 test('packed install: the config and the test file type-check against the shipped types', () => {
   const result = run('npx', ['tsc', '-p', '.'], project, RUN_TIMEOUT)
   expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
