@@ -1,5 +1,5 @@
 import type { ChildOutcome } from './child-host.js'
-import type { BatchFailure } from './report-merger.js'
+import type { BatchFailure, SerializedCause } from './report-merger.js'
 
 export const CANCELLED: BatchFailure = {
   state: 'skip',
@@ -34,7 +34,8 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
       return CANCELLED
     case 'start-failed': {
       const message = `[vitest-pool-mp] The worker for ${where} failed to start: ${errorMessage(outcome.error)}`
-      return { state: 'fail', runningMessage: message, pendingMessage: message, beforeTestsMessage: message, betweenTestsMessage: message, afterTestsMessage: message, loadingMessage: message }
+      const cause = serializedCause(outcome.error)
+      return { state: 'fail', runningMessage: message, pendingMessage: message, beforeTestsMessage: message, betweenTestsMessage: message, afterTestsMessage: message, loadingMessage: message, ...(cause && { cause }) }
     }
     case 'crashed': {
       const how = outcome.signal
@@ -66,6 +67,15 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
       }
     }
   }
+}
+
+/** The worker's own error with its stack, for reporters to show its frames (as Vitest's pools show theirs). */
+function serializedCause(error: unknown): SerializedCause | undefined {
+  if (!error || typeof error !== 'object' || typeof (error as { stack?: unknown }).stack !== 'string') {
+    return undefined
+  }
+  const { name, stack } = error as { name?: unknown, stack: string }
+  return { name: typeof name === 'string' ? name : 'Error', message: errorMessage(error), stack }
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,5 +1,7 @@
 import type { RunnerTaskResult, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
 
+type TaskError = NonNullable<RunnerTaskResult['errors']>[number]
+
 /**
  * Reports a file that will not run, the way Vitest reports a file that failed to collect:
  * failed with the given errors, or, with none, skipped. Its tests are skipped either way, so that
@@ -16,7 +18,7 @@ export async function reportFileNotRun(
   }
   skipTasks(tree)
   if (errors.length) {
-    const result: RunnerTaskResult = { state: 'fail', errors: errors.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}` })) }
+    const result: RunnerTaskResult = { state: 'fail', errors: errors.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}`, ...(error.cause !== undefined && { cause: error.cause as TaskError }) })) }
     tree.result = result
     await target.onCollected([tree])
     await target.onTaskUpdate([[tree.id, result, tree.meta]], [[tree.id, 'suite-failed-early', undefined]])

@@ -33,6 +33,15 @@ export interface BatchFailure {
    * which reported the file's error; the error's own message is added.
    */
   loadFailedMessage?: string
+  /** The error behind it (what a worker that failed to start threw), shown as the message's cause. */
+  cause?: SerializedCause
+}
+
+/** An error as reporters show a cause: name, message and the stack its frames are read from. */
+export interface SerializedCause {
+  name: string
+  message: string
+  stack?: string
 }
 
 interface SuiteState {
@@ -342,7 +351,8 @@ export class ReportMerger {
     const message = failure?.state === 'skip'
       ? undefined
       : failure?.loadingMessage ?? '[vitest-pool-mp] The worker ended before it collected this file.'
-    await reportFileNotRun(this.target, tree, message === undefined ? [] : [Object.assign(new Error(message), { name: 'MpWorkerError' })], queued)
+    const error = message === undefined ? undefined : Object.assign(new Error(message, { cause: failure?.cause }), { name: 'MpWorkerError' })
+    await reportFileNotRun(this.target, tree, error ? [error] : [], queued)
   }
 
   /** Every batch touching the file has ended: its snapshots are reported as one, and its report is complete. */
@@ -849,7 +859,7 @@ export class ReportMerger {
         const result = announced?.phase === 'end' && announced.state
           ? this.announcedResult(announced, failure)
           : failure?.state === 'fail'
-            ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : loadFailed ?? notStarted!)] } satisfies RunnerTaskResult
+            ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : loadFailed ?? notStarted!, failure.cause)] } satisfies RunnerTaskResult
             : { state: 'skip', ...(failure && { note: failure.pendingMessage }) } satisfies RunnerTaskResult
         blamed ||= result.state === 'fail' && !(announced?.phase === 'end' && announced.state)
         if (!this.testPrepared.has(id)) {
@@ -874,7 +884,7 @@ export class ReportMerger {
         continue
       }
       const failed = failure?.state === 'fail'
-        ? { state: 'fail' as const, ...(!blamed && suite.depth === 0 && { errors: [workerError(failure.afterTestsMessage)] }) }
+        ? { state: 'fail' as const, ...(!blamed && suite.depth === 0 && { errors: [workerError(failure.afterTestsMessage, failure.cause)] }) }
         : { state: 'skip' as const }
       this.recordSuiteResult(id, suite, batch.id, skipped ?? failed, outPacks, outEvents)
     }
@@ -933,6 +943,6 @@ function throwSite(stack: string | undefined): string | undefined {
   return stack?.split('\n').find(line => line.trimStart().startsWith('at ')) ?? stack
 }
 
-function workerError(message: string): TaskError {
-  return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}` } as TaskError
+function workerError(message: string, cause?: SerializedCause): TaskError {
+  return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}`, ...(cause && { cause }) } as TaskError
 }

@@ -253,3 +253,13 @@ test.each(['process', 'module'] as const)('a file that fails to load in a later 
   expect(seen).toHaveLength(4)
   expect(seen.at(-1)).toBe('module end')
 })
+
+// A worker that cannot start (its test environment throws while it loads) fails the file with the
+// worker's own error as the cause, stack and all, as Vitest's pools show theirs.
+test('a worker that fails to start fails its file with the worker\'s error as the cause', async () => {
+  const run = await runFixture('faults-start-fails')
+  const output = stripVTControlCharacters(`${run.stdout}\n${run.stderr}`)
+  expect(run.exitCode, output).toBe(1)
+  expect(output).toContain('[vitest-pool-mp] The worker for an ungrouped test (free) [batch 1] failed to start: broken-env: cannot set up')
+  expect(output).toContain('Caused by: TypeError: broken-env: cannot set up')
+})

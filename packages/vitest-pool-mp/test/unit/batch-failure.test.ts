@@ -38,6 +38,14 @@ describe('batchFailure', () => {
     expect(failure.runningMessage).toContain('failed to start: Cannot find environment "jsdomm"')
   })
 
+  test('a start failure keeps the worker\'s error, stack and all, as the cause reporters show under the message', () => {
+    const error = new TypeError('x is undefined')
+    const failure = batchFailure({ kind: 'start-failed', pid: 7, error: { name: error.name, message: error.message, stack: error.stack } }, where)
+    expect(failure.cause).toEqual({ name: 'TypeError', message: 'x is undefined', stack: error.stack })
+    // Without a stack there is nothing to show beyond the message.
+    expect(batchFailure({ kind: 'start-failed', pid: 7, error: { message: 'no stack' } }, where).cause).toBeUndefined()
+  })
+
   test('a cancelled batch skips what it owned', () => {
     expect(batchFailure({ kind: 'cancelled', pid: undefined }, where)).toBe(CANCELLED)
     expect(CANCELLED.state).toBe('skip')
