@@ -75,6 +75,8 @@ export interface ProgressMessage {
   /** On `end`: the test's state and duration as the runner decided them. */
   state?: 'pass' | 'fail' | 'skip' | 'todo'
   duration?: number
+  /** On a failed `end`: the test's errors as the runner serialized them, kept if the worker dies before its report. */
+  errors?: unknown[]
 }
 
 /** Main to child, before each request: the files whose collected tree main checks before their tests run. */

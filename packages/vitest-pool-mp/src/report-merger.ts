@@ -700,6 +700,9 @@ export class ReportMerger {
   /** The result of a test that ended, but whose report died with its worker. */
   private announcedResult(announced: ProgressMessage, failure: BatchFailure | undefined): RunnerTaskResult {
     const duration = announced.duration === undefined ? {} : { duration: announced.duration }
+    if (announced.state === 'fail' && announced.errors?.length) {
+      return { state: 'fail', ...duration, errors: announced.errors as TaskError[] }
+    }
     if (announced.state === 'fail') {
       const why = failure ? failure.runningMessage.replace(' while this test was running', ' right after this test ended') : 'its worker stopped'
       return { state: 'fail', ...duration, errors: [workerError(`This test failed, but its error was lost: ${why}`)] }

@@ -34,7 +34,16 @@ const ownedReports = new OwnedReports()
 let ownedNext: string[] | undefined
 let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
-  progress: progress => processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage),
+  progress: (progress) => {
+    try {
+      processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage)
+    }
+    catch {
+      // Errors the channel cannot copy (the runner's own are plain, a custom one may not be): the
+      // state still goes, and Vitest's report still carries them unless the worker dies first.
+      processSend({ [MP_TAG]: true, kind: 'progress', ...progress, errors: undefined } satisfies ProgressMessage)
+    }
+  },
   verdict: (filepath) => {
     if (!toVerify.delete(filepath) || verdictArrived) {
       return undefined

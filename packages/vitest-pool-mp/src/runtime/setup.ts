@@ -56,6 +56,7 @@ if (progress) {
         phase: 'end',
         ...(state === 'pass' || state === 'fail' || state === 'skip' || state === 'todo' ? { state } : {}),
         ...(task.result?.duration !== undefined && { duration: task.result.duration }),
+        ...(state === 'fail' && (task.result?.errors?.length ?? 0) > 0 && { errors: task.result!.errors }),
       })
     })
   }, 0)
