@@ -454,11 +454,17 @@ export class ProjectRun {
       })))
       return trees
     }
-    await Promise.all(this.collectChunks(moduleIds).map(chunk => this.withSlot(async (poolId) => {
-      if (!this.cancelled) {
-        await collect(poolId, chunk)
+    // A collector collects its files in order, and one that dies or hangs while it loads a file
+    // never gets to the files after it: another collector takes those, so that only that file goes
+    // without a tree (planned whole, it fails by itself, named), not the files that shared its chunk.
+    await Promise.all(this.collectChunks(moduleIds).map(async (chunk) => {
+      for (let rest = chunk; rest.length > 0 && !this.cancelled;) {
+        const files = rest
+        await this.withSlot(poolId => collect(poolId, files))
+        const stoppedAt = files.findIndex(moduleId => !trees.has(moduleId))
+        rest = stoppedAt === -1 ? [] : files.slice(stoppedAt + 1)
       }
-    })))
+    }))
     return trees
   }
 

@@ -263,3 +263,27 @@ test('a worker that fails to start fails its file with the worker\'s error as th
   expect(output).toContain('[vitest-pool-mp] The worker for an ungrouped test (free) [batch 1] failed to start: broken-env: cannot set up')
   expect(output).toContain('Caused by: TypeError: broken-env: cannot set up')
 })
+
+// A collector that dies while it loads a file never gets to the files after it in its share:
+// those used to be planned whole, unread, and then refused for groups another file declares.
+test('a collector that dies while loading a file leaves only that file uncollected; the files after it run', async () => {
+  const run = await runFixture('faults-collect-crash-shared')
+  const byName = results(run.json)
+  expect(run.exitCode).toBe(1)
+  expect(Object.fromEntries(['b1', 'b2', 'c1', 'c2'].map(name => [name, byName[name]?.status]))).toEqual({ b1: 'passed', b2: 'passed', c1: 'passed', c2: 'passed' })
+  const killed = run.json!.testResults.find(file => file.name.endsWith('2-kills.test.ts'))!
+  expect(killed.status).toBe('failed')
+  expect(killed.message).toMatch(/was killed by SIGKILL while it loaded this file/)
+})
+
+// A failed test's end carries its errors: a worker that dies before Vitest's own report of it
+// goes out no longer takes the reason with it.
+test.each(['process', 'module'] as const)('a failed test keeps its own error when its worker dies right after it (isolation: %s)', async (isolation) => {
+  process.env.MP_ISOLATION = isolation
+  const run = await runFixture('faults-lost-reason').finally(() => delete process.env.MP_ISOLATION)
+  const byName = results(run.json)
+  expect(byName['fails by assertion']!.status).toBe('failed')
+  expect(byName['fails by assertion']!.message).toContain('expected 2 to be 3')
+  expect(byName['fails by assertion']!.message).not.toContain('its error was lost')
+  expect(byName['kills its worker']!.message).toMatch(/was killed by SIGKILL while this test was running/)
+})
