@@ -2,6 +2,7 @@ import type { BatchFailure, ReportMergerOptions } from '../../src/report-merger.
 import type { PlannedBatch } from '../../src/batches.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from '../../src/vitest-types.js'
 import { describe, expect, test } from 'vitest'
+import { MP_TAG } from '../../src/protocol.js'
 import { mergeSuiteResults, ReportMerger } from '../../src/report-merger.js'
 
 type TaskError = NonNullable<RunnerTaskResult['errors']>[number]
@@ -336,6 +337,17 @@ describe('ReportMerger', () => {
     expect(target.lastResult('T3')).toMatchObject({ state: 'fail', errors: [{ message: 'the file failed to load in batch 3: boom at load (shown in full with the file).' }] })
     expect(target.events.slice(-3)).toEqual(['T3:test-prepare', 'T3:test-finished', 'F:suite-finished'])
     expect(target.lastResult('F')).toMatchObject({ state: 'fail', errors: [{ message: 'boom at load' }] })
+  })
+
+  test('a failed test whose worker died before Vitest reported it keeps the errors its end carried', async () => {
+    const { target, merger, serial, worker } = await serialScenarioAfterT1(['T1', 'T2', 'T3'])
+    await worker.startTest('T2')
+    const error = { name: 'AssertionError', message: 'expected 2 to be 3' }
+    merger.noteProgress({ [MP_TAG]: true, kind: 'progress', testId: 'T2', phase: 'end', state: 'fail', duration: 3, errors: [error] })
+    merger.noteProgress({ [MP_TAG]: true, kind: 'progress', testId: 'T3', phase: 'begin' })
+    await merger.batchEnded(serial, crash)
+    expect(target.lastResult('T2')).toEqual({ state: 'fail', duration: 3, errors: [error] })
+    expect(target.lastResult('T3')).toMatchObject({ state: 'fail', errors: [{ message: crash.runningMessage }] })
   })
 
   test('a batch that ended normally but left owned tests unreported reports them as skipped', async () => {
