@@ -393,6 +393,7 @@ export class ProjectRun {
     // fails, named), or replans the file from what it collected.
     const uncollected = this.specs.map(spec => spec.moduleId).filter(moduleId => !trees.has(moduleId) && !isStatic(moduleId))
     whole.push(...uncollected.map(moduleId => ({ moduleId, group: null, strategy: 'free' as const, given: false })))
+    this.unread = new Set(uncollected)
     this.wholePlans = new Map(whole.map(plan => [plan.moduleId, plan]))
     this.predicted = new PredictedFiles(new Map(predicted.map(plan => [plan.moduleId, predictedTree(this.fileTask(plan.moduleId) as unknown as TreeFile, plan.tasks)])))
     return trees
@@ -418,6 +419,9 @@ export class ProjectRun {
   }
 
   private wholePlans = new Map<string, WholeFilePlan>()
+
+  /** Files whose collector died or hung before it read them: what groups they hold is unknown. */
+  private unread = new Set<string>()
 
   /**
    * Collects the given files, a few processes for the whole run rather than one per file. A file whose
@@ -854,7 +858,9 @@ export class ProjectRun {
 
   private async runBatch(batch: PlannedBatch, poolId: number): Promise<void> {
     const merger = this.merger!
-    const label = describeBatch(batch)
+    const label = batch.files.some(entry => entry.owned === 'late' && this.unread.has(entry.moduleId))
+      ? 'a whole file its collector could not read'
+      : describeBatch(batch)
     const timeouts = batch.files.flatMap(entry => batch.runnable.map(id => this.timeouts.get(entry.moduleId)?.get(id)))
     const late = batch.files.filter(entry => entry.owned === 'late' || entry.verify).map(entry => entry.moduleId)
     const verify = late.length === 0
