@@ -142,11 +142,9 @@ test('packed install: with isolation \'module\', a warm worker\'s later batches 
     'test(\'kills its worker\', () => { process.kill(process.pid, \'SIGKILL\') })',
     '',
   ].join('\n'))
-  const report = join(work, 'report-module-kill.json')
-  const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT)
-  const output = `${result.stdout}\n${result.stderr}`
-  expect(result.status, output).toBe(1)
-  const tests = (JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults).testResults.flatMap(file => file.assertionResults)
+  const { status, output, report } = runFolder(dir)
+  expect(status, output).toBe(1)
+  const tests = report.testResults.flatMap(file => file.assertionResults)
   expect(tests.map(each => [each.title, each.status])).toEqual([['first', 'passed'], ['kills its worker', 'failed']])
   expect((tests[1]!.failureMessages ?? []).join('\n')).toMatch(/\[batch 2\] was killed by SIGKILL while this test was running/)
 }, RUN_TIMEOUT)
@@ -173,12 +171,10 @@ test('packed install: a project below the folder that holds node_modules runs a 
     'test(\'free, in the environment\', () => { expect((globalThis as Record<string, unknown>).clientLike).toBe(true) })',
     '',
   ].join('\n'))
-  const report = join(work, 'report-web.json')
   try {
-    const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT)
-    const output = `${result.stdout}\n${result.stderr}`
-    expect(result.status, output).toBe(0)
-    expect((JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults).numPassedTests, output).toBe(2)
+    const { status, output, report } = runFolder(dir)
+    expect(status, output).toBe(0)
+    expect(report.numPassedTests, output).toBe(2)
   }
   finally {
     rmSync(join(project, 'packages'), { recursive: true, force: true })
@@ -213,12 +209,10 @@ test('packed install: a package that installed the pool beside another copy of V
     'test(\'free\', () => {})',
     '',
   ].join('\n'))
-  const report = join(work, 'report-other-copy.json')
   try {
-    const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${report}`], project, RUN_TIMEOUT)
-    const output = `${result.stdout}\n${result.stderr}`
-    expect(result.status, output).toBe(0)
-    expect((JSON.parse(readFileSync(report, 'utf-8')) as JsonTestResults).numPassedTests, output).toBe(3)
+    const { status, output, report } = runFolder(dir)
+    expect(status, output).toBe(0)
+    expect(report.numPassedTests, output).toBe(3)
   }
   finally {
     rmSync(nested, { recursive: true, force: true })
@@ -230,6 +224,21 @@ test('packed install: the config and the test file type-check against the shippe
   const result = run('npx', ['tsc', '-p', '.'], project, RUN_TIMEOUT)
   expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
 }, RUN_TIMEOUT)
+
+/** Runs `npx vitest run` on a folder of the project, with a JSON report besides its output. */
+function runFolder(dir: string): { status: number | null, output: string, report: JsonTestResults } {
+  const reportFile = join(work, `report-${++runs}.json`)
+  const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${reportFile}`], project, RUN_TIMEOUT)
+  const output = `${result.stdout}\n${result.stderr}`
+  let report: JsonTestResults
+  try {
+    report = JSON.parse(readFileSync(reportFile, 'utf-8')) as JsonTestResults
+  }
+  catch (error) {
+    throw new Error(`[vitest-pool-mp] vitest run in ${dir} wrote no JSON report (exit ${result.status}):\n${output}`, { cause: error })
+  }
+  return { status: result.status, output, report }
+}
 
 /** Runs `npx <args>` in the project; the serial group shares one process, each free test has its own. */
 function expectGroupsRun(args: string[], env: Record<string, string> = {}): void {
