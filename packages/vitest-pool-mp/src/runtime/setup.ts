@@ -1,8 +1,9 @@
 // Added to `setupFiles` by mpPlugin(): makes `describe.mpGroup` work for files that import `describe`
 // from 'vitest', and, in an mp child, reports each test's begin and end to the pool at once, so a
 // worker that dies or hangs never takes a finished test's result, or the name of the running test, with it.
+import type { RunnerTestCase } from 'vitest'
 import type { ChildServices } from '../protocol.js'
-import { aroundAll, aroundEach, describe } from 'vitest'
+import { describe, TestRunner } from 'vitest'
 
 // protocol.ts CHILD_SERVICES_KEY, spelt out: at run time this file imports nothing but vitest (which
 // Vitest hands over without asking), since each import would cost every worker a round trip to the
@@ -18,21 +19,35 @@ else {
 
 // Around hooks, not before hooks: Vitest reports a suite's or a test's before hooks to reporters
 // (onHookStart/onHookEnd) whenever a level has one, so the pool's own would show as the user's.
+// Registered on the file's collector as Vitest's runner calls them, not through `aroundEach` and
+// `aroundAll`: those resolve the test's auto fixtures for the hook, which would set them up before
+// the file's other fixtures and outside the test's own hooks (an auto fixture that throws would then
+// skip afterEach). The runner reads an around hook's timeout from this key, and without it takes
+// hookTimeout, which only bounds the time to call the callback: this file's hooks call it at once.
+const AROUND_TIMEOUT_KEY = Symbol.for('VITEST_AROUND_TIMEOUT')
+const collector = TestRunner.getCurrentSuite()
+type AroundAllHook = (runSuite: () => Promise<void>, suite: { file?: { filepath?: string } } | undefined) => Promise<void>
+type AroundEachHook = (runTest: () => Promise<void>, context: { task: RunnerTestCase }) => Promise<void>
+function onAround(name: 'aroundAll', hook: AroundAllHook): void
+function onAround(name: 'aroundEach', hook: AroundEachHook): void
+function onAround(name: 'aroundAll' | 'aroundEach', hook: AroundAllHook | AroundEachHook): void {
+  // No timeout of its own (0): the user's hookTimeout is for their hooks. Typed by Vitest as the
+  // public hooks' callbacks, which these are not (no fixtures argument).
+  const on = collector.on as (name: 'aroundAll' | 'aroundEach', hook: unknown) => void
+  on(name, Object.assign(hook, { [AROUND_TIMEOUT_KEY]: 0 }))
+}
 
 // A file planned from its source alone runs only once main has checked what this worker collected
 // (see ProjectRun.verifyLate): registered first, this hook runs before the file's own hooks and tests.
 const verdict = child?.verdict
 if (verdict) {
   // Not an async function, nor awaiting: an error a test throws would carry this hook in its async
-  // stack, and reporters show the first frame outside Vitest as where it happened.
-  // Vitest hands an around hook its fixtures second (which it requires to be destructured), the suite third.
-  // eslint-disable-next-line no-empty-pattern
-  // No timeout of its own (0): the user's hookTimeout is for their hooks, and main's check takes
-  // what it takes on a loaded machine; a worker that never gets a verdict is the watchdog's.
-  aroundAll((runSuite, {}, suite) => {
-    const file = (suite as { file?: { filepath?: string } } | undefined)?.file
+  // stack, and reporters show the first frame outside Vitest as where it happened. Main's check
+  // takes what it takes on a loaded machine; a worker that never gets a verdict is the watchdog's.
+  onAround('aroundAll', (runSuite, suite) => {
+    const file = suite?.file
     return file?.filepath === undefined ? runSuite() : Promise.resolve(verdict(file.filepath)).then(runSuite)
-  }, 0)
+  })
 }
 
 const progress = child?.progress
@@ -45,7 +60,7 @@ if (progress) {
   // teardown too), the before and after hooks, onTestFinished and onTestFailed callbacks. A test
   // whose worker dies anywhere in there is the one named. Each retry or repeat is an attempt.
   // Not async, for the reason above.
-  aroundEach((runTest, { task }) => {
+  onAround('aroundEach', (runTest, { task }) => {
     running.set(task.id, task.fullName)
     progress({ testId: task.id, phase: 'begin' })
     return Promise.resolve(runTest()).finally(() => {
@@ -59,5 +74,5 @@ if (progress) {
         ...(state === 'fail' && (task.result?.errors?.length ?? 0) > 0 && { errors: task.result!.errors }),
       })
     })
-  }, 0)
+  })
 }

@@ -1,0 +1,31 @@
+import { describe, expect, test } from 'vitest'
+import { fixtureRoot, normalJson, normalText, runBoth } from './compat-helpers'
+
+// The pool's setup file wraps every test in its own around hook. Registered through `aroundEach`,
+// that hook made Vitest set up the test's auto fixtures for it: before the test's file and worker
+// fixtures, and outside the test's own hooks, so an auto fixture that threw skipped afterEach.
+describe('test.extend fixtures are set up and torn down as on the forks pool', () => {
+  test.each(['process', 'module'])('in the same order, around the same hooks (isolation: %s)', async (isolation) => {
+    const root = fixtureRoot('compat-fixtures')
+    // The fixture's config reads MP_ISOLATION when Vitest loads it, in this process.
+    process.env.MP_ISOLATION = isolation
+    const { forks, mp } = await runBoth('compat-fixtures', {}).finally(() => delete process.env.MP_ISOLATION)
+    const expected = normalJson(forks.json, root)
+    expect(expected.numPassedTests).toBe(2)
+    expect(expected.numFailedTests).toBe(1)
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(stepsByTest(forks.stdout, root)['auto-throws.test.ts > fails in its auto fixture, and afterEach still runs'])
+      .toEqual(['auto fixture: setup', 'afterEach'])
+    expect(stepsByTest(mp.stdout, root)).toEqual(stepsByTest(forks.stdout, root))
+    expect(mp.exitCode).toBe(1)
+  })
+})
+
+/** Each test's logged lines in the order they were printed (`stdout | file > test` blocks). */
+function stepsByTest(stdout: string, root: string): Record<string, string[]> {
+  const steps: Record<string, string[]> = {}
+  for (const [, test, text] of normalText(stdout, root).matchAll(/^stdout \| (.+)\n([\s\S]*?)\n\n/gm)) {
+    (steps[test!] ??= []).push(...text!.split('\n'))
+  }
+  return steps
+}
