@@ -59,6 +59,12 @@ interface SuiteState {
    * reporters take a suite's end as the end of its tests.
    */
   held: Map<number, RunnerTaskResult | undefined>
+  /**
+   * Child suites that ended skipped, with their results, before this suite ended. Vitest reports
+   * every task inside a suite that ends skipped, so theirs is sent with this suite's end, or not
+   * at all if this suite ends skipped too (its own end reports them).
+   */
+  skippedChildren: [string, RunnerTaskResult][]
 }
 
 interface FileState {
@@ -131,6 +137,10 @@ export class ReportMerger {
   private readonly testOwner = new Map<string, number>()
   private readonly testPrepared = new Set<string>()
   private readonly testFinal = new Set<string>()
+  /** Tests a cancelled batch never started, updated without events (see closeBatch). */
+  private readonly cancelledQuietly = new Set<string>()
+  /** Batches that ended for a cancelled run without starting all their tests. */
+  private readonly cancelledBatches = new Set<number>()
   private readonly wholeFileBatches = new Set<number>()
   private readonly progress = new Map<string, ProgressMessage>()
   private readonly late = new Map<number, LateBatch>()
@@ -494,7 +504,7 @@ export class ReportMerger {
     if (task.type !== 'suite') {
       return
     }
-    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false, waiting: [], held: new Map() })
+    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false, waiting: [], held: new Map(), skippedChildren: [] })
     for (const child of task.tasks) {
       this.parents.set(child.id, task.id)
       this.indexTasks(child, moduleId, depth + 1)
@@ -765,21 +775,54 @@ export class ReportMerger {
     }
     suite.finished = true
     const merged = mergeSuiteResults([...suite.results.values()])
-    // Its skipped and todo tests that no batch has reported yet come before its end; a started
-    // suite that ends skipped has Vitest report all its children itself.
-    const reportsChildren = suite.prepared && merged.state === 'skip'
-    for (const child of (this.tasks.get(id) as { tasks?: Task[] } | undefined)?.tasks ?? []) {
+    // Vitest reports every task inside a started suite that ends skipped, itself; so is a suite
+    // that only cancelled batches took part in, once its parent has started (see skippedChildren).
+    const parentId = this.parents.get(id)
+    const parent = parentId === undefined ? undefined : this.suites.get(parentId)
+    const neverStarted = !suite.prepared && parent?.prepared === true && [...suite.participants].every(batch => this.cancelledBatches.has(batch))
+    const reportedByVitest = merged.state === 'skip' && (suite.prepared || neverStarted)
+    const children = (this.tasks.get(id) as { tasks?: Task[] } | undefined)?.tasks ?? []
+    // Its skipped and todo tests that no batch has reported yet come before its end.
+    for (const child of children) {
       if (child.type === 'test' && !this.testFinal.has(child.id) && this.reportsAsItStands(child.id) === 'events') {
         this.testFinal.add(child.id)
         suite.waiting.push(child.id)
       }
     }
-    if (!reportsChildren) {
+    if (!reportedByVitest) {
       suite.waiting.forEach(testId => this.emitAsItStands(testId, outPacks, outEvents))
     }
+    for (const child of children) {
+      // A cancelled test that no skipped suite around it reports: reporters see it skipped once.
+      if (this.cancelledQuietly.delete(child.id) && !reportedByVitest && suite.prepared) {
+        outEvents.push([child.id, 'test-prepare', undefined], [child.id, 'test-finished', undefined])
+      }
+    }
+    if (!reportedByVitest && suite.prepared) {
+      for (const [childId, childResult] of suite.skippedChildren) {
+        this.finishSkippedSuite(childId, childResult, outPacks, outEvents)
+      }
+    }
     suite.waiting = []
+    suite.skippedChildren = []
     outPacks.push([id, merged, this.tasks.get(id)?.meta ?? {}])
+    if (reportedByVitest && parent?.prepared && !parent.finished) {
+      parent.skippedChildren.push([id, merged])
+      return
+    }
     outEvents.push([id, suite.prepared ? 'suite-finished' : 'suite-failed-early', undefined])
+  }
+
+  /** A nested suite that ended skipped, once its parent has ended otherwise: Vitest reports its tasks. */
+  private finishSkippedSuite(id: string, result: RunnerTaskResult, outPacks: RunnerTaskResultPack[], outEvents: RunnerTaskEventPack[]): void {
+    const suite = this.suites.get(id)!
+    if (!suite.prepared) {
+      suite.prepared = true
+      outEvents.push([id, 'suite-prepare', undefined])
+    }
+    // Its result again, in the update that carries its end.
+    outPacks.push([id, result, this.tasks.get(id)?.meta ?? {}])
+    outEvents.push([id, 'suite-finished', undefined])
   }
 
   /**
@@ -813,6 +856,9 @@ export class ReportMerger {
   }
 
   private async closeBatch(batch: PlannedBatch, failure: BatchFailure | undefined): Promise<void> {
+    if (failure?.state === 'skip') {
+      this.cancelledBatches.add(batch.id)
+    }
     const outPacks: RunnerTaskResultPack[] = []
     const outEvents: RunnerTaskEventPack[] = []
     const openSuites = [...batch.suiteIds]
@@ -824,6 +870,10 @@ export class ReportMerger {
     // Reporters must see a suite start before its tests: open them outermost first.
     for (const id of openSuites) {
       const share = this.skippedShare(id, batch.id)
+      // A cancelled batch starts no suite inside its file: one that ends skipped is reported whole.
+      if (failure?.state === 'skip' && this.suites.get(id)!.depth > 0) {
+        continue
+      }
       if (share === undefined || (share !== 'silent' && !this.runElsewhere(batch, id, this.suites.get(id)!))) {
         this.prepareSuite(id, this.suites.get(id)!, undefined, outPacks, outEvents)
       }
@@ -857,6 +907,7 @@ export class ReportMerger {
           // skipped as a whole reports its tests itself.
           outPacks.push([id, { state: 'skip' }, this.tasks.get(id)?.meta ?? {}])
           outEvents.push([id, 'test-cancel', undefined])
+          this.cancelledQuietly.add(id)
           continue
         }
         const result = announced?.phase === 'end' && announced.state

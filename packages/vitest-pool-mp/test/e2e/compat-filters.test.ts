@@ -1,4 +1,4 @@
-import type { TestModule } from 'vitest/node'
+import type { Reporter, TestModule } from 'vitest/node'
 import { Writable } from 'node:stream'
 import { createVitest } from 'vitest/node'
 import { describe, expect, test } from 'vitest'
@@ -117,6 +117,31 @@ describe('filters and run options behave as on the forks pool', () => {
       'span part 2 span 2: skipped',
     ])
     expect(run.stdout).not.toContain('finished without running this test')
+  })
+
+  // Vitest reports every task inside a suite that ends skipped when that suite ends. A group that
+  // never started was reported skipped by its own end and again by its file's; a cancelled test
+  // beside a group that ran was never reported at all.
+  test('--bail=1: reporters see each test and suite of batches that never started once', async () => {
+    // Without the cache the plan starts with a group; with the durations of a run before, with the failing one.
+    for (const cache of [false, undefined, undefined]) {
+      const events: string[] = []
+      const count: Partial<Reporter> = {
+        onTestCaseReady: testCase => void events.push(`ready ${testCase.fullName}`),
+        onTestCaseResult: testCase => void events.push(`result ${testCase.fullName}: ${testCase.result().state}`),
+        onTestSuiteReady: suite => void events.push(`suite ready ${suite.fullName}`),
+        onTestSuiteResult: suite => void events.push(`suite result ${suite.fullName}: ${suite.state()}`),
+      }
+      const run = await runFixture('compat-bail-groups', { config: { bail: 1, reporters: ['default', count as never], ...(cache === false && { cache }) } })
+      expect(run.exitCode).toBe(1)
+      const tests = ['Sa > a fails', 'Sb > b1', 'Sb > b2', 'b free']
+      expect(events).toContain('result Sa > a fails: failed')
+      expect(events.filter(event => event.startsWith('ready ')).sort()).toEqual(tests.map(name => `ready ${name}`))
+      expect(events.filter(event => event.startsWith('result ')).map(event => event.replace(/: .*/, '')).sort()).toEqual(tests.map(name => `result ${name}`))
+      expect(events.filter(event => event.startsWith('suite ready ')).sort()).toEqual(['suite ready Sa', 'suite ready Sb'])
+      expect(events.filter(event => event.startsWith('suite result ')).length).toBe(2)
+      expect(events.filter(event => event.startsWith('result b free'))).toEqual(['result b free: skipped'])
+    }
   })
 
   test('vitest list (collect) lists the same tests', async () => {
