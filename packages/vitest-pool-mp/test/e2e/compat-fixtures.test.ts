@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { version as vitestVersion } from 'vitest/node'
 import { fixtureRoot, normalJson, normalText, runBoth } from './compat-helpers'
 
 // The pool's setup file wraps every test in its own around hook. Registered through `aroundEach`,
@@ -14,8 +15,9 @@ describe('test.extend fixtures are set up and torn down as on the forks pool', (
     expect(expected.numPassedTests).toBe(2)
     expect(expected.numFailedTests).toBe(1)
     expect(normalJson(mp.json, root)).toEqual(expected)
-    expect(stepsByTest(forks.stdout, root)['auto-throws.test.ts > fails in its auto fixture, and afterEach still runs'])
-      .toEqual(['auto fixture: setup', 'afterEach'])
+    // Vitest 4 runs afterEach after the throw; Vitest 5 tries the fixture again for it instead.
+    expect(stepsByTest(forks.stdout, root)['auto-throws.test.ts > fails in its auto fixture'])
+      .toEqual(vitestVersion.startsWith('4.') ? ['auto fixture: setup', 'afterEach'] : ['auto fixture: setup', 'auto fixture: setup'])
     expect(stepsByTest(mp.stdout, root)).toEqual(stepsByTest(forks.stdout, root))
     expect(mp.exitCode).toBe(1)
   })
