@@ -72,9 +72,13 @@ export interface ProgressMessage {
   kind: 'progress'
   testId: string
   phase: 'begin' | 'end'
-  /** On `end`: the test's state and duration as the runner decided them. */
+  /** On `end`: the test's state as the runner decided it. */
   state?: 'pass' | 'fail' | 'skip' | 'todo'
+  /** On `end`: when the test started (the runner's), and how long this attempt took (the child's clock). */
+  startTime?: number
   duration?: number
+  retryCount?: number
+  repeatCount?: number
   /** On a failed `end`: the test's errors as the runner serialized them, kept if the worker dies before its report. */
   errors?: unknown[]
 }

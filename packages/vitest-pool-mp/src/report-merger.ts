@@ -65,6 +65,8 @@ interface SuiteState {
    * at all if this suite ends skipped too (its own end reports them).
    */
   skippedChildren: [string, RunnerTaskResult][]
+  /** The reported batch's afterAll events: sent with the suite's end, after the tests of every batch in it. */
+  afterHooks: RunnerTaskEventPack[]
 }
 
 interface FileState {
@@ -415,6 +417,7 @@ export class ReportMerger {
         onCollected: files => this.enqueue(() => this.target.onCollected(files.map(file => this.asPlanned(file)))),
         onTaskUpdate: (packs, events) => this.enqueue(() => this.target.onTaskUpdate(packs, events)),
         onUserConsoleLog: log => this.enqueue(() => this.target.onUserConsoleLog(log)),
+        onTaskArtifactRecord: (testId, artifact) => this.enqueue(() => this.target.onTaskArtifactRecord(testId, artifact)),
       } as RuntimeRPC
     }
     return this.ownedMethods(batch)
@@ -438,6 +441,9 @@ export class ReportMerger {
       // A log from the file's top level comes before the worker's onCollected: Vitest must know
       // the file by then to show whose log it is.
       onUserConsoleLog: log => this.enqueue(() => this.forwardLog(log)),
+      // Behind the test's own updates, which its worker does not wait for (reports-without-reply):
+      // reporters see a test's annotations and artifacts after it is ready.
+      onTaskArtifactRecord: (testId, artifact) => this.enqueue(() => this.target.onTaskArtifactRecord(testId, artifact)),
       onAfterSuiteRun: meta => this.target.onAfterSuiteRun({ ...meta, testFiles: [...meta.testFiles, `${COVERAGE_KEY_MARK}${batch.id}`] }),
       snapshotSaved: (result) => {
         const file = this.files.get(result.filepath)
@@ -504,7 +510,7 @@ export class ReportMerger {
     if (task.type !== 'suite') {
       return
     }
-    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false, waiting: [], held: new Map(), skippedChildren: [] })
+    this.suites.set(task.id, { moduleId, depth, participants: new Set(), results: new Map(), prepared: false, finished: false, waiting: [], held: new Map(), skippedChildren: [], afterHooks: [] })
     for (const child of task.tasks) {
       this.parents.set(child.id, task.id)
       this.indexTasks(child, moduleId, depth + 1)
@@ -654,7 +660,8 @@ export class ReportMerger {
         this.recordSuiteResult(id, suite, batch.id, { state: 'skip' }, outPacks, outEvents)
       }
       else if (SUITE_HOOK_EVENTS.has(name) && this.firstToRunHooks(id, name, batch.id)) {
-        outEvents.push(event)
+        // Other batches may still be running tests of the suite when this one's afterAll runs.
+        (name.startsWith('after') ? suite.afterHooks : outEvents).push(event)
       }
     }
     if (outPacks.length || outEvents.length) {
@@ -709,15 +716,21 @@ export class ReportMerger {
 
   /** The result of a test that ended, but whose report died with its worker. */
   private announcedResult(announced: ProgressMessage, failure: BatchFailure | undefined): RunnerTaskResult {
-    const duration = announced.duration === undefined ? {} : { duration: announced.duration }
+    const { startTime, duration: took, retryCount, repeatCount } = announced
+    const timing = {
+      ...(startTime !== undefined && { startTime }),
+      ...(took !== undefined && { duration: took }),
+      ...(retryCount !== undefined && { retryCount }),
+      ...(repeatCount !== undefined && { repeatCount }),
+    }
     if (announced.state === 'fail' && announced.errors?.length) {
-      return { state: 'fail', ...duration, errors: announced.errors as TaskError[] }
+      return { state: 'fail', ...timing, errors: announced.errors as TaskError[] }
     }
     if (announced.state === 'fail') {
       const why = failure ? failure.runningMessage.replace(' while this test was running', ' right after this test ended') : 'its worker stopped'
-      return { state: 'fail', ...duration, errors: [workerError(`This test failed, but its error was lost: ${why}`)] }
+      return { state: 'fail', ...timing, errors: [workerError(`This test failed, but its error was lost: ${why}`)] }
     }
-    return { state: announced.state!, ...duration }
+    return { state: announced.state!, ...timing }
   }
 
   /**
@@ -805,6 +818,7 @@ export class ReportMerger {
     }
     suite.waiting = []
     suite.skippedChildren = []
+    outEvents.push(...suite.afterHooks.splice(0))
     outPacks.push([id, merged, this.tasks.get(id)?.meta ?? {}])
     if (reportedByVitest && parent?.prepared && !parent.finished) {
       parent.skippedChildren.push([id, merged])

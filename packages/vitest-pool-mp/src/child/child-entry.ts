@@ -19,6 +19,9 @@ if (!process.send) {
 
 const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
+// Taken before any test runs, as the heartbeat's timers are: fake timers may replace performance.now.
+const now = performance.now.bind(performance)
+const testBegan = new Map<string, number>()
 // Taken before any test runs: fake timers (vi.useFakeTimers) must not stop the heartbeat.
 const startInterval = globalThis.setInterval
 const stopInterval = globalThis.clearInterval
@@ -35,6 +38,14 @@ let ownedNext: string[] | undefined
 let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
   progress: (progress) => {
+    if (progress.phase === 'begin') {
+      testBegan.set(progress.testId, now())
+    }
+    else {
+      const began = testBegan.get(progress.testId)
+      testBegan.delete(progress.testId)
+      progress = began === undefined ? progress : { ...progress, duration: now() - began }
+    }
     try {
       processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage)
     }

@@ -70,7 +70,10 @@ if (progress) {
         testId: task.id,
         phase: 'end',
         ...(state === 'pass' || state === 'fail' || state === 'skip' || state === 'todo' ? { state } : {}),
-        ...(task.result?.duration !== undefined && { duration: task.result.duration }),
+        // The runner sets the duration only after this hook: the child times the attempt.
+        ...(task.result?.startTime !== undefined && { startTime: task.result.startTime }),
+        ...(task.result?.retryCount !== undefined && { retryCount: task.result.retryCount }),
+        ...(task.result?.repeatCount !== undefined && { repeatCount: task.result.repeatCount }),
         ...(state === 'fail' && (task.result?.errors?.length ?? 0) > 0 && { errors: task.result!.errors }),
       })
     })

@@ -65,6 +65,9 @@ describe('a worker that dies or hangs never loses a result', () => {
 
     // The same in a file run whole without a collect pass (its tree learnt from the worker itself).
     expectSerialCrash(byName, ['whole first passes', 'whole second exits', 'whole third never runs'], 'WholeCrash', 5)
+    // A test that passed before its worker died keeps its timing, as its worker would have reported it.
+    const passedBeforeCrash = run.json!.testResults.flatMap(file => file.assertionResults).filter(test => ['first passes', 'whole first passes'].includes(test.title))
+    expect(passedBeforeCrash.map(test => typeof test.duration)).toEqual(['number', 'number'])
     // A file run whole whose worker dies while loading it fails, named, with the exit code.
     const onLoad = run.json!.testResults.find(result => result.name.endsWith('exits-on-load.test.ts'))!
     expect(onLoad.status).toBe('failed')

@@ -102,6 +102,46 @@ for (const fixture of ['compat-mixed', 'compat-mixed-module']) {
   })
 }
 
+/** A reporter that lists the events of a run in the order reporters receive them: `ready outer > quick`. */
+function eventRecorder(into: string[]) {
+  type Entity = { type: string, fullName?: string, moduleId?: string }
+  const name = (entity: Entity) => entity.type === 'module' ? basename(entity.moduleId!) : entity.fullName!
+  return {
+    onTestModuleStart: (module: Entity) => void into.push(`start ${name(module)}`),
+    onTestCaseReady: (testCase: Entity) => void into.push(`ready ${name(testCase)}`),
+    onTestCaseResult: (testCase: Entity) => void into.push(`result ${name(testCase)}`),
+    onHookEnd: (hook: { name: string, entity: Entity }) => void into.push(`hook end ${hook.name} ${name(hook.entity)}`),
+    onTestCaseAnnotate: (testCase: Entity) => void into.push(`annotate ${name(testCase)}`),
+    onTestCaseArtifactRecord: (testCase: Entity) => void into.push(`artifact ${name(testCase)}`),
+  }
+}
+
+// Each batch of a file runs the file's hooks; the first batch's afterAll events used to reach
+// reporters while other batches still ran the suite's tests. A test's annotations and artifacts
+// bypassed the queue its updates wait in, and could come before the test was ready.
+test.each(['process', 'module'] as const)('a suite\'s afterAll comes after all its tests, a test\'s annotations after it is ready (isolation: %s)', async (isolation) => {
+  process.env.MP_ISOLATION = isolation
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const events: string[] = []
+      const run = await runFixture('reporters-order', { config: { reporters: [eventRecorder(events) as never] } })
+      expect(run.exitCode, run.stderr).toBe(0)
+      const at = (event: string) => events.indexOf(event)
+      const results = events.filter(event => event.startsWith('result '))
+      expect(results).toHaveLength(4)
+      const lastResultIn = (prefix: string) => Math.max(...results.filter(event => event.startsWith(`result ${prefix}`)).map(at))
+      expect(at('hook end afterAll outer')).toBeGreaterThan(lastResultIn('outer > '))
+      expect(at('hook end afterAll order.test.ts')).toBeGreaterThan(lastResultIn(''))
+      expect(at('annotate annotates')).toBeGreaterThan(at('ready annotates'))
+      expect(at('artifact records an artifact')).toBeGreaterThan(at('ready records an artifact'))
+      expect(at('ready annotates')).toBeGreaterThan(at('start order.test.ts'))
+    }
+  }
+  finally {
+    delete process.env.MP_ISOLATION
+  }
+})
+
 /** A reporter that counts each module event per file: `onTestModuleQueued h.test.ts`. */
 function moduleEventCounter(into: Map<string, number>) {
   const count = (event: string) => (module: { moduleId: string }) => {
