@@ -599,7 +599,7 @@ export class ReportMerger {
     file.collectedSent = true
     if (!file.queuedSent) {
       file.queuedSent = true
-      await this.target.onQueued(file.tree)
+      await this.target.onQueued(asQueued(file.tree))
     }
     await this.target.onCollected([file.tree])
   }
@@ -960,6 +960,16 @@ export class ReportMerger {
       await this.target.onTaskUpdate(outPacks, outEvents)
     }
   }
+}
+
+/**
+ * A collected file as a worker announces it before collecting it (queued, without tasks), so
+ * reporters see it queued: the tree itself already has the mode its collection gave it.
+ */
+function asQueued(tree: RunnerTestFile): RunnerTestFile {
+  const queued: RunnerTestFile = { ...tree, mode: 'queued', result: undefined, tasks: [] }
+  queued.file = queued
+  return queued
 }
 
 /** One suite result from the results its batches reported: fail wins, then pass, then todo, then skip. */

@@ -107,6 +107,7 @@ function eventRecorder(into: string[]) {
   type Entity = { type: string, fullName?: string, moduleId?: string }
   const name = (entity: Entity) => entity.type === 'module' ? basename(entity.moduleId!) : entity.fullName!
   return {
+    onTestModuleQueued: (module: Entity & { state: () => string }) => void into.push(`queued ${name(module)}: ${module.state()}`),
     onTestModuleStart: (module: Entity) => void into.push(`start ${name(module)}`),
     onTestCaseReady: (testCase: Entity) => void into.push(`ready ${name(testCase)}`),
     onTestCaseResult: (testCase: Entity) => void into.push(`result ${name(testCase)}`),
@@ -119,7 +120,11 @@ function eventRecorder(into: string[]) {
 // Each batch of a file runs the file's hooks; the first batch's afterAll events used to reach
 // reporters while other batches still ran the suite's tests. A test's annotations and artifacts
 // bypassed the queue its updates wait in, and could come before the test was ready.
-test.each(['process', 'module'] as const)('a suite\'s afterAll comes after all its tests, a test\'s annotations after it is ready (isolation: %s)', async (isolation) => {
+test.each(['process', 'module'] as const)('a suite\'s afterAll comes after all its tests, a test\'s annotations after it is ready, a file is queued as on forks (isolation: %s)', async (isolation) => {
+  const onForks: string[] = []
+  await runFixture('reporters-order', { config: { pool: 'forks', reporters: [eventRecorder(onForks) as never] } })
+  const queued = onForks.filter(event => event.startsWith('queued ')).sort()
+  expect(queued).toHaveLength(2)
   process.env.MP_ISOLATION = isolation
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -127,7 +132,7 @@ test.each(['process', 'module'] as const)('a suite\'s afterAll comes after all i
       const run = await runFixture('reporters-order', { config: { reporters: [eventRecorder(events) as never] } })
       expect(run.exitCode, run.stderr).toBe(0)
       const at = (event: string) => events.indexOf(event)
-      const results = events.filter(event => event.startsWith('result '))
+      const results = events.filter(event => event.startsWith('result ') && !event.startsWith('result each '))
       expect(results).toHaveLength(4)
       const lastResultIn = (prefix: string) => Math.max(...results.filter(event => event.startsWith(`result ${prefix}`)).map(at))
       expect(at('hook end afterAll outer')).toBeGreaterThan(lastResultIn('outer > '))
@@ -135,6 +140,8 @@ test.each(['process', 'module'] as const)('a suite\'s afterAll comes after all i
       expect(at('annotate annotates')).toBeGreaterThan(at('ready annotates'))
       expect(at('artifact records an artifact')).toBeGreaterThan(at('ready records an artifact'))
       expect(at('ready annotates')).toBeGreaterThan(at('start order.test.ts'))
+      // As a worker announces a file it is about to collect (Vitest 5 tells 'queued' from the mode).
+      expect(events.filter(event => event.startsWith('queued ')).sort()).toEqual(queued)
     }
   }
   finally {
