@@ -152,8 +152,10 @@ describe('ReportMerger', () => {
     await w3.collect()
     await w2.startSuite('F')
     expect(target.calls.map(call => call.kind)).toEqual(['queued', 'collected', 'update'])
-    expect(target.calls[0]).toEqual({ kind: 'queued', file })
-    expect((target.calls[0] as { file: RunnerTestFile }).file).toBe(file)
+    // Queued as a worker announces a file it is about to collect: without tasks yet.
+    const queued = (target.calls[0] as { file: RunnerTestFile }).file
+    expect(queued).toMatchObject({ id: file.id, filepath: file.filepath, mode: 'queued', tasks: [] })
+    expect(queued.file).toBe(queued)
     expect((target.calls[1] as { files: RunnerTestFile[] }).files[0]).toBe(file)
   })
 
