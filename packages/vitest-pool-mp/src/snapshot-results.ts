@@ -8,9 +8,8 @@ export type SnapshotResult = Parameters<RuntimeRPC['snapshotSaved']>[0]
  * the whole file would report it. Each test ran in one batch, so the counts add up. A batch counts
  * the snapshots of the tests it skipped (the other batches' tests) as checked, so what a batch left
  * unchecked belongs to one of its own tests or to no test at all: obsolete either way, and listed
- * once, where Vitest counted an obsolete snapshot once per batch that reported it. (Vitest 4 counts
- * a skipped test's snapshots as checked by a looser match of names, which also hides obsolete
- * ones: with it, fewer are reported.)
+ * once, where Vitest counted an obsolete snapshot once per batch that reported it. (On Vitest 4
+ * the workers count a skipped test's own snapshots only, as Vitest 5 does: see snapshot-skip-match.)
  */
 export function mergeSnapshotResults(results: readonly SnapshotResult[]): SnapshotResult | undefined {
   const [first] = results

@@ -8,6 +8,7 @@ import { isCall } from './birpc-wire.js'
 import { OwnedReports } from './owned-reports.js'
 import { RepeatAnswers } from './repeat-answers.js'
 import { sendWithoutReply } from './reports-without-reply.js'
+import { matchSkippedSnapshotsExactly } from './snapshot-skip-match.js'
 import { keepV8CoverageSession } from './v8-coverage-session.js'
 import { deliverStoreMessage, installStoreChannel } from './store-channel.js'
 
@@ -146,6 +147,7 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
       },
       runTests: async (state, traces) => {
         await keepV8CoverageSession(state.config.coverage, task.vitestWorker)
+        await matchSkippedSnapshotsExactly(task.vitestWorker)
         return runBaseTests('run', state, traces)
       },
       collectTests: async (state, traces) => {
