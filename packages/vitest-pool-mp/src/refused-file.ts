@@ -4,8 +4,9 @@ type TaskError = NonNullable<RunnerTaskResult['errors']>[number]
 
 /**
  * Reports a file that will not run, the way Vitest reports a file that failed to collect:
- * failed with the given errors, or, with none, skipped. Its tests are skipped either way, so that
- * reporters count them. `queued`: Vitest already knows the file.
+ * failed with the given errors and those its collection met (a file that failed to load), or,
+ * with none, skipped. Its tests are skipped either way, so that reporters count them. `queued`:
+ * Vitest already knows the file.
  */
 export async function reportFileNotRun(
   target: RuntimeRPC,
@@ -17,8 +18,15 @@ export async function reportFileNotRun(
     await target.onQueued(tree)
   }
   skipTasks(tree)
-  if (errors.length) {
-    const result: RunnerTaskResult = { state: 'fail', errors: errors.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}`, ...(error.cause !== undefined && { cause: error.cause as TaskError }) })) }
+  const collectErrors = tree.result?.state === 'fail' ? tree.result.errors ?? [] : []
+  if (errors.length || collectErrors.length) {
+    const result: RunnerTaskResult = {
+      state: 'fail',
+      errors: [
+        ...collectErrors,
+        ...errors.map(error => ({ name: error.name, message: error.message, stack: `${error.name}: ${error.message}`, ...(error.cause !== undefined && { cause: error.cause as TaskError }) })),
+      ],
+    }
     tree.result = result
     await target.onCollected([tree])
     await target.onTaskUpdate([[tree.id, result, tree.meta]], [[tree.id, 'suite-failed-early', undefined]])

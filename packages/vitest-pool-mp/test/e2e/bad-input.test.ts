@@ -122,6 +122,16 @@ test('the messages, as a user reads them', () => {
   `)
 })
 
+// A run refused for one file's mistake reported a file that had failed to load in the collect
+// pass as skipped, and its own error was never shown: the user met it only after the first fix.
+test('a refused run also shows the error of a file that failed to load', () => {
+  const run = runs.get('bad-nested') ?? expect.unreachable('bad-nested ran above')
+  const file = run.json!.testResults.find(result => result.name.endsWith('c.test.ts'))!
+  expect(file.status).toBe('failed')
+  expect(file.message).toContain('c.test.ts cannot load')
+  expect(plain(run)).toMatch(/FAIL +c\.test\.ts/)
+})
+
 test('pool: mpPool() without mpPlugin() stops the run, saying to add the plugin', async () => {
   const run = await runFixture('bad-no-plugin')
   expect(run.records).toEqual([])
