@@ -84,6 +84,8 @@ if (args.help) {
   console.log(HELP)
   process.exit(0)
 }
+// Absolute: the suites' configs import the snapshot of the pool from under it, from their own folder.
+args.out = resolve(args.out)
 
 const reps = Number(args.reps ?? (args.quick ? 1 : 3))
 const workers = (args.workers ?? (args.quick ? '4' : '4,8')).split(',').map(Number)
