@@ -5,6 +5,8 @@ import type { MpDescribe } from '../runtime/groups.js'
 import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { isCall } from './birpc-wire.js'
+import { keepProcessListeners } from './kept-listeners.js'
+import { ownClearInterval, ownNow, ownSetInterval } from './own-builtins.js'
 import { OwnedReports } from './owned-reports.js'
 import { RepeatAnswers } from './repeat-answers.js'
 import { sendWithoutReply } from './reports-without-reply.js'
@@ -20,12 +22,7 @@ if (!process.send) {
 
 const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
-// Taken before any test runs, as the heartbeat's timers are: fake timers may replace performance.now.
-const now = performance.now.bind(performance)
 const testBegan = new Map<string, number>()
-// Taken before any test runs: fake timers (vi.useFakeTimers) must not stop the heartbeat.
-const startInterval = globalThis.setInterval
-const stopInterval = globalThis.clearInterval
 let heartbeat: NodeJS.Timeout | undefined
 installStoreChannel(message => processSend(message))
 
@@ -40,12 +37,12 @@ let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
   progress: (progress) => {
     if (progress.phase === 'begin') {
-      testBegan.set(progress.testId, now())
+      testBegan.set(progress.testId, ownNow())
     }
     else {
       const began = testBegan.get(progress.testId)
       testBegan.delete(progress.testId)
-      progress = began === undefined ? progress : { ...progress, duration: now() - began }
+      progress = began === undefined ? progress : { ...progress, duration: ownNow() - began }
     }
     try {
       processSend({ [MP_TAG]: true, kind: 'progress', ...progress } satisfies ProgressMessage)
@@ -113,21 +110,22 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
       verdictArrived = false
       ownedReports.begin(ownedNext)
       ownedNext = undefined
-      stopInterval(heartbeat)
-      heartbeat = startInterval(() => processSend({ [MP_TAG]: true, kind: 'heartbeat' } satisfies HeartbeatMessage), HEARTBEAT_MS)
+      ownClearInterval(heartbeat)
+      heartbeat = ownSetInterval(() => processSend({ [MP_TAG]: true, kind: 'heartbeat' } satisfies HeartbeatMessage), HEARTBEAT_MS)
       heartbeat.unref()
     }
     repeatAnswers.incoming(message)
     listeners.forEach(listener => listener(message))
   }
   process.on('message', onMessage)
+  const releaseListeners = keepProcessListeners()
 
   return new Promise<ChildTaskResult>((resolve) => {
     init({
       post: (sent) => {
         const message = isCall(sent) ? ownedReports.trim(sent) : sent
         if (isRequestEnd(message)) {
-          stopInterval(heartbeat)
+          ownClearInterval(heartbeat)
           const keys = repeatAnswers.takeSeedsUsed()
           if (keys.length > 0) {
             processSend({ [MP_TAG]: true, kind: 'answers-used', keys } satisfies AnswersUsedMessage)
@@ -140,6 +138,7 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
       on: listener => listeners.add(listener),
       off: listener => listeners.delete(listener),
       teardown: () => {
+        releaseListeners()
         process.off('message', onMessage)
         listeners.clear()
         process.exit = processExit

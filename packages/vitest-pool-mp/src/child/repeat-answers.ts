@@ -9,6 +9,7 @@
 import type { Answer } from './birpc-wire.js'
 import { REPEATABLE_CALLS, repeatableCallKey } from '../protocol.js'
 import { isAnswer, isCall } from './birpc-wire.js'
+import { ownQueueMicrotask, ownStructuredClone } from './own-builtins.js'
 
 /**
  * Sits between Vitest's worker and the IPC channel. `outgoing` returns false for a call it
@@ -35,8 +36,8 @@ export class RepeatAnswers {
       if (this.seeded.delete(key)) {
         this.seedsUsed.add(key)
       }
-      const answer: Answer = { t: 's', i: message.i, r: structuredClone(this.answers.get(key)) }
-      queueMicrotask(() => this.deliver(answer))
+      const answer: Answer = { t: 's', i: message.i, r: ownStructuredClone(this.answers.get(key)) }
+      ownQueueMicrotask(() => this.deliver(answer))
       return false
     }
     this.pending.set(message.i, key)
@@ -69,7 +70,7 @@ export class RepeatAnswers {
     this.pending.delete(message.i)
     if (message.e === undefined) {
       // A copy: the worker gets the message itself, and the module runner keeps what it is given.
-      this.answers.set(key, structuredClone(message.r))
+      this.answers.set(key, ownStructuredClone(message.r))
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { Answer } from './birpc-wire.js'
 import { REPORTS_WITHOUT_REPLY } from '../protocol.js'
 import { isCall } from './birpc-wire.js'
+import { ownQueueMicrotask } from './own-builtins.js'
 
 /**
  * Sends one of Vitest's void reports as a birpc event and answers the worker at once (through
@@ -16,6 +17,6 @@ export function sendWithoutReply(message: unknown, send: (message: unknown) => v
   }
   const { i, ...event } = message
   send(event)
-  queueMicrotask(() => deliver({ t: 's', i }))
+  ownQueueMicrotask(() => deliver({ t: 's', i }))
   return true
 }

@@ -291,3 +291,18 @@ test.each(['process', 'module'] as const)('a failed test keeps its own error whe
   expect(byName['fails by assertion']!.message).not.toContain('its error was lost')
   expect(byName['kills its worker']!.message).toMatch(/was killed by SIGKILL while this test was running/)
 })
+
+// Tests that fake or remove what the worker's own reporting relies on: queueMicrotask faked and
+// left so, structuredClone replaced in a serial group that goes on in another file, the
+// process's 'message' listeners removed. Each stalled its worker, the first two for good.
+test.each(['process', 'module'] as const)('a test that fakes or removes what the worker reports with does not stall it (isolation: %s)', async (isolation) => {
+  process.env.MP_ISOLATION = isolation
+  const run = await runFixture('faults-tampering').finally(() => delete process.env.MP_ISOLATION)
+  expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+  expect(Object.values(results(run.json)).map(result => result.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed'])
+  const names = run.records.map(record => record.name)
+  expect(names).toEqual(expect.arrayContaining(['fakes queueMicrotask', 'after the fake', 'replaces structuredClone', 'after the clone', 'removes listeners']))
+  const byName = new Map(run.records.map(record => [record.name, record]))
+  expect(byName.get('after the clone')!.pid).toBe(byName.get('replaces structuredClone')!.pid)
+}, 120_000)
+
