@@ -280,6 +280,15 @@ export class ProjectRun {
       })
       this.scheduler = new BatchScheduler(batches, this.slots.size)
       this.scheduler.hold(held)
+      for (const batch of batches) {
+        for (const entry of batch.files.filter(entry => entry.owned === 'late' || entry.verify)) {
+          this.unsettled.add(entry.moduleId)
+          void this.merger.lateVerdict(batch.id).finally(() => {
+            this.unsettled.delete(entry.moduleId)
+            this.releaseRevealed()
+          })
+        }
+      }
       this.plannedSignal.resolve()
       // The run's other answers are worked out ahead once a first batch has ended: before that,
       // main's CPU is the booting workers' (each request prepares its own files' answers).
@@ -486,8 +495,7 @@ export class ProjectRun {
     const declarations: GroupDeclaration[] = []
     // Path order, not the sequencer's (which sorts by cached durations): "the first strategy given
     // to a group" and a serial group's order across files must not change from one run to the next.
-    // Compared by code unit: a locale-aware comparison builds a collator, milliseconds of main's CPU.
-    const specs = [...this.specs].sort((a, b) => a.moduleId < b.moduleId ? -1 : a.moduleId > b.moduleId ? 1 : 0)
+    const specs = [...this.specs].sort(byPath)
     for (const spec of specs) {
       const tree = trees.get(spec.moduleId)
       const whole = this.wholePlans.get(spec.moduleId)
@@ -587,6 +595,7 @@ export class ProjectRun {
       }
       // This worker ran with its batch's filter, so its tree does not say which tests are
       // skipped: the file is collected again, whole, and planned from that.
+      this.recollecting.add(file.moduleId)
       this.withdrawHeld(file.moduleId)
       this.track(this.recollect(file.moduleId))
       return false
@@ -613,6 +622,8 @@ export class ProjectRun {
       this.replan(tree, file, declarations)
     }
     finally {
+      this.recollecting.delete(moduleId)
+      this.releaseRevealed()
       reopened()
     }
   }
@@ -678,34 +689,91 @@ export class ProjectRun {
   /**
    * Plans a file from the tree a worker collected, as if the collect pass had collected it, its
    * batches joining the run; or refuses it when it declares, unseen, a group another file declares.
+   * A group no plan has seen (declared through a variable or a helper) may be declared, just as
+   * unseen, by other files whose first worker has yet to load them: the file waits for them (see
+   * releaseRevealed), so that such a group is planned from every file that declares it.
    */
   private replan(tree: RunnerTestFile, file: AnalyzedFile, declarations: GroupDeclaration[]): void {
-    const { strategies, errors } = resolveGroups(declarations, moduleId => this.format(moduleId))
-    for (const declaration of declarations) {
-      const others = [...this.groupFiles.get(declaration.group) ?? []].filter(moduleId => moduleId !== file.moduleId)
-      if (others.length) {
-        errors.push(new MpError(
-          `Group "${declaration.group}" is declared in ${this.format(file.moduleId)} by code the pool saw only when a worker loaded the file `
-          + `(a helper, an import or a setup file), and also in ${others.map(moduleId => this.format(moduleId)).join(', ')}, which was already planned. `
-          + `Declare the group in ${this.format(file.moduleId)} with a literal describe.mpGroup("${declaration.group}", ...) so it is planned with the others, `
-          + 'or set mpPlugin({ staticPlan: false }) to collect every file before planning.',
-          { files: [file.moduleId] },
-        ))
-        break
-      }
+    this.unsettled.delete(file.moduleId)
+    this.recollecting.delete(file.moduleId)
+    const { errors } = resolveGroups(declarations, moduleId => this.format(moduleId))
+    const planned = declarations.find(declaration => [...this.groupFiles.get(declaration.group) ?? []].some(moduleId => moduleId !== file.moduleId))
+    if (planned) {
+      const others = [...this.groupFiles.get(planned.group)!].filter(moduleId => moduleId !== file.moduleId)
+      errors.push(new MpError(
+        `Group "${planned.group}" is declared in ${this.format(file.moduleId)} by code the pool saw only when a worker loaded the file `
+        + `(a helper, an import or a setup file), and also in ${others.map(moduleId => this.format(moduleId)).join(', ')}, which was already planned. `
+        + `Declare the group in ${this.format(file.moduleId)} with a literal describe.mpGroup("${planned.group}", ...) so it is planned with the others, `
+        + 'or set mpPlugin({ staticPlan: false }) to collect every file before planning.',
+        { files: [file.moduleId] },
+      ))
     }
     if (errors.length) {
       void this.merger!.refuseFile(tree, errors)
+      this.releaseRevealed()
       return
     }
-    const batches = planBatches([file], strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
+    if (declarations.some(declaration => !this.groupFiles.has(declaration.group))) {
+      if (this.revealed.length === 0) {
+        this.revealedPlanned = createDeferred()
+        this.track(this.revealedPlanned.promise)
+      }
+      this.revealed.push({ tree, file, declarations, reopen: this.merger!.keepOpen(file.moduleId) })
+      this.releaseRevealed()
+      return
+    }
+    this.planReplanned([{ tree, file, declarations }])
+  }
+
+  /** Files planned from their source whose first worker has not shown yet what it collected. */
+  private readonly unsettled = new Set<string>()
+  /** Files being collected again: their predicted tree was not what their worker collected. */
+  private readonly recollecting = new Set<string>()
+  /** Replanned files that declare groups no plan had seen, held until no file is unsettled. */
+  private revealed: { tree: RunnerTestFile, file: AnalyzedFile, declarations: GroupDeclaration[], reopen: () => void }[] = []
+  private revealedPlanned = createDeferred()
+
+  /**
+   * Plans the held files together once every file planned from its source has been checked (or
+   * the run is cancelled): a group they share runs as one batch, in file order, and strategies
+   * they disagree on fail those files, as the collect pass would have planned and refused them.
+   */
+  private releaseRevealed(): void {
+    if (this.revealed.length === 0 || (!this.cancelled && this.unsettled.size + this.recollecting.size > 0)) {
+      return
+    }
+    // In path order, as the plan reads files: the first strategy given wins, a serial group runs its files in it.
+    const held = this.revealed.splice(0).sort((a, b) => byPath(a.file, b.file))
+    const { strategies, errors } = resolveGroups(held.flatMap(entry => entry.declarations), moduleId => this.format(moduleId))
+    const refused = new Set(errors.flatMap(error => error.files))
+    for (const entry of held.filter(entry => refused.has(entry.file.moduleId))) {
+      void this.merger!.refuseFile(entry.tree, errors.filter(error => error.files.includes(entry.file.moduleId)))
+    }
+    this.planReplanned(held.filter(entry => !refused.has(entry.file.moduleId)), strategies)
+    held.forEach(entry => entry.reopen())
+    this.revealedPlanned.resolve()
+  }
+
+  private planReplanned(
+    replanned: readonly { tree: RunnerTestFile, file: AnalyzedFile, declarations: readonly GroupDeclaration[] }[],
+    strategies = resolveGroups(replanned.flatMap(entry => entry.declarations)).strategies,
+  ): void {
+    if (replanned.length === 0) {
+      return
+    }
+    for (const { file, declarations } of replanned) {
+      for (const declaration of declarations) {
+        this.groupFiles.set(declaration.group, new Set([...this.groupFiles.get(declaration.group) ?? [], file.moduleId]))
+      }
+    }
+    const batches = planBatches(replanned.map(entry => entry.file).sort(byPath), strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
     for (const batch of batches) {
       batch.id += this.lastBatchId
     }
     this.lastBatchId += batches.length
-    this.batchesPerFile.delete(file.moduleId)
+    replanned.forEach(entry => this.batchesPerFile.delete(entry.file.moduleId))
     this.countBatchesPerFile(batches)
-    this.merger!.addPlan(tree, batches)
+    this.merger!.addPlan(replanned.map(entry => entry.tree), batches)
     this.schedule(batches)
   }
 
@@ -821,6 +889,7 @@ export class ProjectRun {
     for (const batch of scheduler.cancel()) {
       await merger.batchEnded(batch, CANCELLED)
     }
+    this.releaseRevealed()
     await Promise.all([...running, ...this.tracked])
   }
 
@@ -941,6 +1010,14 @@ export class ProjectRun {
   private format(file: string): string {
     return relative(this.project.config.root, file) || file
   }
+}
+
+/**
+ * Path order, the order in which the plan reads files. Compared by code unit: a locale-aware
+ * comparison builds a collator, milliseconds of main's CPU.
+ */
+function byPath(a: { moduleId: string }, b: { moduleId: string }): number {
+  return a.moduleId < b.moduleId ? -1 : a.moduleId > b.moduleId ? 1 : 0
 }
 
 function stripLocations(task: { location?: unknown, tasks?: unknown[] }): void {

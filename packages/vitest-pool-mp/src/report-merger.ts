@@ -174,10 +174,12 @@ export class ReportMerger {
     this.registerBatches(batches)
   }
 
-  /** A file replanned from the tree a worker collected, with the batches that now run it. */
-  addPlan(tree: RunnerTestFile, batches: readonly PlannedBatch[]): void {
-    this.files.get(tree.filepath)!.tree = tree
-    this.indexTasks(tree, tree.filepath, 0)
+  /** Files replanned from the trees workers collected, with the batches that now run them. */
+  addPlan(trees: readonly RunnerTestFile[], batches: readonly PlannedBatch[]): void {
+    for (const tree of trees) {
+      this.files.get(tree.filepath)!.tree = tree
+      this.indexTasks(tree, tree.filepath, 0)
+    }
     this.registerBatches(batches)
   }
 

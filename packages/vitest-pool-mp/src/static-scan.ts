@@ -95,6 +95,10 @@ export function scanFile(code: string, parse: Parse, ungrouped: 'free' | 'file')
       const [name, ...modifiers] = chain ?? []
       if (name !== undefined && (isTestName(name) || name === 'describe' || name === 'suite')) {
         testCalls++
+        if (!(name === 'describe' && modifiers[0] === 'mpGroup') && hidesOptions(node.arguments as Node[])) {
+          unreadable = true
+          return
+        }
       }
       if (name === 'describe' && modifiers[0] === 'mpGroup' && modifiers.length === 1) {
         declarations++
@@ -208,6 +212,24 @@ function readTree(ast: Node): StaticTask[] | undefined {
     return tasks
   }
   return ast.type === 'Program' ? readBody(ast.body as Node[]) : undefined
+}
+
+/**
+ * Whether a test or suite call passes options whose content the source does not show (a variable,
+ * a call, a spread): `test(name, db, fn)` with `db = mpGroup('Db')` from another module puts the
+ * test in a group no file names. Shown: a number (a timeout), and an object literal without
+ * spreads or computed keys whose `meta`, if any, is one too.
+ */
+function hidesOptions(args: readonly Node[]): boolean {
+  // The options sit between the title and the function, or after the function.
+  const options = args.slice(1).filter((arg, index, rest): boolean => !isFunction(arg) && (index < rest.length - 1 || isFunction(rest[index - 1])))
+  return options.some(option => !(option.type === 'Literal' && typeof option.value === 'number') && !isPlainObject(option, true))
+}
+
+function isPlainObject(node: Node, checkMeta: boolean): boolean {
+  return node.type === 'ObjectExpression' && (node.properties as Node[]).every(property =>
+    property.type === 'Property' && !property.computed
+    && (!checkMeta || keyName(property.key as Node) !== 'meta' || isPlainObject(property.value as Node, false)))
 }
 
 function countTasks(tasks: readonly StaticTask[]): number {

@@ -128,6 +128,42 @@ test('with isolation: \'module\', a worker ended for a replanned file takes no o
   }
 })
 
+// a and b join a serial group through a variable (`test(name, db, fn)`); c and d each show one
+// test and call a helper that declares a serial group: no file's source names either group.
+describe.each(['free', 'file'])('a group no file\'s source names, shared by files that look single-test (ungrouped: %s)', (ungrouped) => {
+  let run: FixtureRun
+  beforeAll(async () => {
+    process.env.MP_UNGROUPED = ungrouped
+    run = await runFixture('static-plan-hidden-groups').finally(() => delete process.env.MP_UNGROUPED)
+  })
+
+  test('runs as one batch, in file order, as with the collect pass', () => {
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+    expect(run.json?.numPassedTests).toBe(7)
+    const byName = new Map(run.records.map(r => [r.name, r]))
+    for (const [first, second] of [['a in Db', 'b in Db'], ['c in Hidden', 'd in Hidden']] as const) {
+      expect(byName.get(second)!.pid, `${first} / ${second}`).toBe(byName.get(first)!.pid)
+      expect(byName.get(first)!.end, `${first} / ${second}`).toBeLessThanOrEqual(byName.get(second)!.begin)
+    }
+    expect(childWorkers()).toEqual([])
+  })
+})
+
+test('files that give such a group different strategies fail with the error the collect pass gives; the others run', async () => {
+  const run = await runFixture('static-plan-hidden-conflict')
+  expect(run.exitCode).toBe(1)
+  const results = run.json?.testResults ?? []
+  for (const file of ['c-serial.test.ts', 'd-isolated.test.ts']) {
+    const result = results.find(candidate => candidate.name.endsWith(file))!
+    expect(result.status, file).toBe('failed')
+    expect(result.message, file).toContain('[vitest-pool-mp] Group "C" is given 2 different strategies: "serial" at c-serial.test.ts')
+    expect(result.message, file).toContain('"isolated_free" at d-isolated.test.ts')
+    expect(result.assertionResults.map(test => test.status), file).not.toContain('passed')
+  }
+  expect(results.find(result => result.name.endsWith('e-free.test.ts'))!.status).toBe('passed')
+  expect(childWorkers()).toEqual([])
+})
+
 test('staticPlan: false collects every file first, so a group helper code shares between files runs as one batch', async () => {
   // The fixture's config reads this when Vitest loads it, in this process.
   process.env.MP_STATIC_PLAN = 'false'

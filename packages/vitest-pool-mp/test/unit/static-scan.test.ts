@@ -75,6 +75,34 @@ describe('scanFile', () => {
     expect(scan(`this is not javascript`)).toBeUndefined()
   })
 
+  test('options the source does not show may hold a group: the file is collected first', () => {
+    const hidden = [
+      `test('a', db, () => {})`,
+      `it('a', groups.db, () => {})`,
+      `test('a', options(), () => {})`,
+      `test('a', { ...db, timeout: 5 }, () => {})`,
+      `test('a', { meta: dbMeta }, () => {})`,
+      `test('a', { meta: { ...dbMeta } }, () => {})`,
+      `test('a', { [key]: 1 }, () => {})`,
+      `test('a', () => {}, db)`,
+      `describe('s', db, () => { test('a', () => {}) })`,
+      `describe.mpGroup('G', 'serial', () => { test('a', db, () => {}) })`,
+    ]
+    for (const code of hidden) {
+      const file = scan(code, 'file')
+      expect([file?.whole, file?.tree], code).toEqual([undefined, undefined])
+    }
+    const shown = [
+      `test('a', { timeout: 5, retry: TIMES }, () => {})`,
+      `test('a', { meta: { owner: OWNER } }, () => {})`,
+      `test('a', () => {}, 5000)`,
+      `test('a', handler)`,
+    ]
+    for (const code of shown) {
+      expect(scan(code)?.whole, code).toEqual({ group: null, strategy: 'free' })
+    }
+  })
+
   test('a file it does not plan still tells the strategies its literal declarations give, first one first', () => {
     // Read for runs that leave the file out (a file filter, a shard, a watch rerun).
     const file = scan([
