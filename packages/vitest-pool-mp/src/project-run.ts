@@ -20,6 +20,7 @@ import { ChildLauncher, sameEnvironment } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
 import { parseFileDocblock } from './file-environment.js'
+import { mayBeDebugged } from './debugger-attach.js'
 import { resolveGroups } from './groups.js'
 import { PredictedFiles } from './predicted-files.js'
 import { reportFileNotRun } from './refused-file.js'
@@ -970,8 +971,19 @@ export class ProjectRun {
 
   private watchdogFor(timeouts: readonly (number | undefined)[]): number | false {
     const { testTimeout, hookTimeout } = this.project.config
-    return watchdogLimit([testTimeout, hookTimeout, ...timeouts], this.options.watchdogGrace)
+    return watchdogLimit([testTimeout, hookTimeout, ...timeouts], this.debugged ? false : this.options.watchdogGrace)
   }
+
+  /** A debugger may pause the workers: the watchdog must not take a breakpoint for a hang. */
+  private get debugged(): boolean {
+    return this.debuggedCached ??= mayBeDebugged({
+      inspector: !!this.project.config.inspector?.enabled,
+      execArgv: this.poolOptions.execArgv ?? [],
+      env: { ...process.env, ...this.poolOptions.env },
+    })
+  }
+
+  private debuggedCached: boolean | undefined
 
   /** Runs one request in a child of the slot: `request` is all of it but the files' context. */
   private async runChild(

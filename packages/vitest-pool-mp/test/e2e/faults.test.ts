@@ -1,4 +1,5 @@
 import type { JsonTestResults } from 'vitest/node'
+import type { FixtureRun } from './utils'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -153,6 +154,23 @@ describe('a worker that dies or hangs never loses a result', () => {
     const run = await runFixture('faults-slow-hooks')
     expect(run.exitCode, run.stdout).toBe(0)
     expect(run.json?.numPassedTests).toBe(2)
+  })
+
+  // A worker paused at a breakpoint (or waiting for a debugger) blocks like a busy loop: the
+  // fixture's test blocks past the watchdog's limit, as a debugger would hold it. Resumed, the
+  // test meets Vitest's own timeout, as on forks.
+  const failureOf = (run: FixtureRun) => run.json?.testResults[0]?.assertionResults[0]?.failureMessages?.join('\n')
+  test.each(['inspect', 'execArgv'])('when a debugger may attach (%s), the watchdog leaves a blocked worker alone', async (sign) => {
+    process.env.MP_DEBUG_SIGN = sign
+    const run = await runFixture('faults-debugger').finally(() => delete process.env.MP_DEBUG_SIGN)
+    expect(run.stdout + run.stderr).toContain('Test timed out in 300ms')
+    expect(run.stdout + run.stderr).not.toContain('[vitest-pool-mp]')
+    expect(childWorkers()).toEqual([])
+  })
+
+  test('without a debugger the same worker is taken for hung', async () => {
+    const run = await runFixture('faults-debugger')
+    expect(failureOf(run)).toContain('[vitest-pool-mp] This test hung')
   })
 
   test('options are validated: a wrong one is refused with its path, value and what is accepted', async () => {
