@@ -61,7 +61,7 @@ export class ChildLauncher {
     // A warm worker starts with the user's config; only what it collects, or runs after main checks
     // the tree, carries task locations (Vitest takes a request's own config over the one it started with).
     const withLocations = reuse && (request.method === 'collect' || request.verify)
-      ? { ...request, context: { ...request.context, config: withTaskLocation(this.options.config) } }
+      ? { ...request, context: { ...request.context, config: forCollecting(withTaskLocation(this.options.config), request) } }
       : request
     const outcome = await host.request(withLocations)
     if (!reuse || !host.isReusable) {
@@ -115,7 +115,7 @@ export class ChildLauncher {
     const solo = !reuse && (request.method === 'collect' || request.solo === true)
     const config = solo ? this.options.soloConfig : this.options.config
     // Main checks the trees of these requests; a mistake it finds names the line.
-    return !reuse && (request.method === 'collect' || request.verify) ? withTaskLocation(config) : config
+    return !reuse && (request.method === 'collect' || request.verify) ? forCollecting(withTaskLocation(config), request) : config
   }
 
   private createHost(spec: Pick<ChildSpec, 'label' | 'poolId' | 'config' | 'environment'>): ChildHost {
@@ -184,6 +184,17 @@ export class ChildLauncher {
 /** Collected and checked trees carry task locations, so that group errors can name lines. */
 function withTaskLocation(config: SerializedConfig): SerializedConfig {
   return { ...config, includeTaskLocation: true }
+}
+
+/**
+ * A collect request runs no test: with Vitest's `--inspect-brk` its worker would wait for the
+ * user's debugger, and stop at the file's first line, for nothing. The worker of each batch
+ * loads the file again, under the debugger.
+ */
+function forCollecting(config: SerializedConfig, request: Pick<ChildRequest, 'method'>): SerializedConfig {
+  return request.method === 'collect' && config.inspector?.enabled
+    ? { ...config, inspect: false, inspectBrk: false, inspector: { ...config.inspector, enabled: false, waitForDebugger: false } }
+    : config
 }
 
 /** Whether a worker set up for test environment `a` can run a batch that needs `b`. */

@@ -168,6 +168,20 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(childWorkers()).toEqual([])
   })
 
+  // With --inspect-brk each inspected worker waits for the debugger: a collector, which runs no
+  // test, must not make the user attach and resume once more for nothing.
+  test.each(['process', 'module'])('with --inspect, a collector leaves the inspector closed; each worker that runs tests opens it (isolation: %s)', async (isolation) => {
+    process.env.MP_ISOLATION = isolation
+    const run = await runFixture('debugger-collect').finally(() => delete process.env.MP_ISOLATION)
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+    const names = run.records.map(r => r.name).sort()
+    expect(names).toEqual(['module inspected', 'module inspected', 'module plain', 'test 1 inspected', 'test 2 inspected'])
+    const testPids = run.records.filter(r => r.name.startsWith('test ')).map(r => r.pid)
+    const collector = run.records.find(r => r.name === 'module plain')!.pid
+    expect(testPids.includes(collector)).toBe(isolation === 'module')
+    expect(childWorkers()).toEqual([])
+  })
+
   test('without a debugger the same worker is taken for hung', async () => {
     const run = await runFixture('faults-debugger')
     expect(failureOf(run)).toContain('[vitest-pool-mp] This test hung')
