@@ -244,10 +244,13 @@ export class ReportMerger {
     }
   }
 
+  private lastOpenMarker = 0
+
   /** Keeps a file's report open while it is replanned; returns what closes it again. */
   keepOpen(moduleId: string): () => void {
     const file = this.files.get(moduleId)!
-    const marker = -1 - file.pendingBatches.size
+    // Negative, so never a batch's id; each one its own, as a file may be kept open twice at once.
+    const marker = --this.lastOpenMarker
     file.pendingBatches.add(marker)
     return () => {
       file.pendingBatches.delete(marker)

@@ -149,6 +149,22 @@ describe.each(['free', 'file'])('a group no file\'s source names, shared by file
   })
 })
 
+// a and b show two free tests each, a tree the plan takes; a helper adds each a test in a serial
+// group. Each file is collected again, then waits for the other: both hold its report open.
+test.each(['process', 'module'])('files planned from their tree that a helper puts in one serial group report every test, and run the group as one batch (isolation: %s)', async (isolation) => {
+  for (let i = 0; i < 3; i++) {
+    process.env.MP_ISOLATION = isolation
+    const run = await runFixture('static-plan-revealed').finally(() => delete process.env.MP_ISOLATION)
+    expect(run.exitCode, `run ${i + 1}\n${run.stdout}\n${run.stderr}`).toBe(0)
+    expect(run.json!.testResults.flatMap(file => file.assertionResults.map(test => `${test.title}: ${test.status}`)).sort(), `run ${i + 1}`)
+      .toEqual(['a in Db: passed', 'a1: passed', 'a2: passed', 'b in Db: passed', 'b1: passed', 'b2: passed'])
+    const byName = new Map(run.records.map(r => [r.name, r]))
+    expect(byName.get('b in Db')!.pid, `run ${i + 1}`).toBe(byName.get('a in Db')!.pid)
+    expect(byName.get('a in Db')!.end, `run ${i + 1}`).toBeLessThanOrEqual(byName.get('b in Db')!.begin)
+  }
+  expect(childWorkers()).toEqual([])
+})
+
 test('files that give such a group different strategies fail with the error the collect pass gives; the others run', async () => {
   const run = await runFixture('static-plan-hidden-conflict')
   expect(run.exitCode).toBe(1)

@@ -386,6 +386,25 @@ describe('ReportMerger', () => {
     expect(done).toBe(true)
   })
 
+  // A file collected again, then held for other files, is kept open twice at once, the second
+  // time after a batch of it ended: each hold must count until it is released.
+  test('a file kept open twice stays open until both are released', async () => {
+    const { merger, b1, b2, b3 } = freeScenario()
+    let done = false
+    void merger.whenFileDone('/p/a.test.ts').then(() => { done = true })
+    await merger.batchEnded(b2, undefined)
+    await merger.batchEnded(b3, undefined)
+    const recollecting = merger.keepOpen('/p/a.test.ts')
+    await merger.batchEnded(b1, undefined)
+    const held = merger.keepOpen('/p/a.test.ts')
+    recollecting()
+    await settle()
+    expect(done).toBe(false)
+    held()
+    await settle()
+    expect(done).toBe(true)
+  })
+
   test('a batch spanning two files counts for both files', async () => {
     const target = new RecordingTarget()
     const a = tree('/p/a.test.ts', 'FA', [{ id: 'A1' }, { id: 'A2' }])
