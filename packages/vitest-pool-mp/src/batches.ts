@@ -119,20 +119,25 @@ export function planBatches(
     ? expectedWhole(draft.whole)
     : draft.tests.reduce((sum, test) => sum + (options.durations?.get(test.id) ?? average), 0)
   const items = drafts.map((draft, index) => ({ draft, index, expected: expected(draft) }))
+  type Item = typeof items[number]
   // An isolated_free group is ordered as one block: by its total, then by its first batch.
-  const blocks = new Map<string, { expected: number, index: number }>()
+  const blocks = new Map<string, { expected: number, first: Item }>()
   for (const item of items) {
     if (item.draft.strategy === 'isolated_free' && item.draft.group !== null) {
-      const block = blocks.get(item.draft.group) ?? { expected: 0, index: item.index }
+      const block = blocks.get(item.draft.group) ?? { expected: 0, first: item }
       block.expected += item.expected
       blocks.set(item.draft.group, block)
     }
   }
-  const blockOf = (item: typeof items[number]) => (item.draft.group === null ? undefined : blocks.get(item.draft.group)) ?? item
+  const blockOf = (item: Item) => (item.draft.group === null ? undefined : blocks.get(item.draft.group)) ?? { expected: item.expected, first: item }
+  // Where a batch's first test stands in the run: files in path order (a file planned whole among
+  // the collected ones), then tests in file order.
+  const path = (item: Item) => item.draft.whole?.moduleId ?? item.draft.tests[0]?.moduleId ?? ''
+  const byPosition = (a: Item, b: Item) => (path(a) < path(b) ? -1 : path(a) > path(b) ? 1 : 0) || a.index - b.index
   const ordered = items
     .sort((a, b) => phase(a.draft) - phase(b.draft)
-      || blockOf(b).expected - blockOf(a).expected || blockOf(a).index - blockOf(b).index
-      || b.expected - a.expected || a.index - b.index)
+      || blockOf(b).expected - blockOf(a).expected || byPosition(blockOf(a).first, blockOf(b).first)
+      || b.expected - a.expected || byPosition(a, b))
     .map(({ draft }) => draft)
 
   const batches: PlannedBatch[] = ordered.map((draft, index) => {

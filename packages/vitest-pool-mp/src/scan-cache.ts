@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** Bumped whenever scanFile reads sources differently: every entry written before is ignored. */
-const SCAN_FORMAT = 5
+const SCAN_FORMAT = 6
 
 /** A StaticFile as JSON holds it. */
 interface StoredScan {

@@ -250,6 +250,11 @@ function wholePlan(
     return undefined
   }
   const [group, n] = withTests[0]!
+  // A group declared with nothing to run (skipped, todo, empty) still joins the run's plan of it:
+  // the file is planned from its tree, where its declaration is seen with the others.
+  if ([...groups.keys()].some(declared => declared !== group)) {
+    return undefined
+  }
   if (group === null) {
     if (ungrouped === 'file') {
       return { group: null, strategy: 'serial' }

@@ -165,6 +165,13 @@ test.each(['process', 'module'])('files planned from their tree that a helper pu
   expect(childWorkers()).toEqual([])
 })
 
+test('a file that declares a group with nothing to run in it (skipped, todo, empty) runs as the collect pass plans it', async () => {
+  const run = await runFixture('static-plan-empty-group')
+  expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+  expect(run.json!.testResults.flatMap(file => file.assertionResults.map(test => `${test.title}: ${test.status}`)).sort())
+    .toEqual(['a skipped in Db: skipped', 'a1: passed', 'b1 in Db: passed'])
+})
+
 test('files that give such a group different strategies fail with the error the collect pass gives; the others run', async () => {
   const run = await runFixture('static-plan-hidden-conflict')
   expect(run.exitCode).toBe(1)

@@ -342,4 +342,16 @@ describe('planBatches: whole files planned from their source', () => {
     expect(late.files).toEqual([{ moduleId: '/a', testIds: undefined, owned: 'late' }])
     expect(late.hosts).toEqual(['/a'])
   })
+
+  test('without durations they take their place in path order among the collected files, whatever order they come in', () => {
+    const batches = planBatches([file('/b', [tst('b1'), tst('b2')]), file('/d', [tst('d1')])], new Map(), {
+      ungrouped: 'free',
+      wholeFiles: [
+        { moduleId: '/e', group: null, strategy: 'free', idPrefix: 'fe_' },
+        { moduleId: '/a', group: null, strategy: 'free', idPrefix: 'fa_' },
+        { moduleId: '/c', group: null, strategy: 'free', idPrefix: 'fc_' },
+      ],
+    })
+    expect(batches.map(batch => batch.runnable[0] ?? batch.files[0]!.moduleId)).toEqual(['/a', 'b1', 'b2', '/c', 'd1', '/e'])
+  })
 })

@@ -75,6 +75,17 @@ describe('scanFile', () => {
     expect(scan(`this is not javascript`)).toBeUndefined()
   })
 
+  test('a group declared with nothing to run keeps the file from running whole, as part of the plan of that group', () => {
+    for (const code of [
+      `describe.mpGroup('Db', 'serial', () => { test.skip('s', () => {}) }); test('a', () => {})`,
+      `describe.mpGroup('Db', () => {}); test('a', () => {})`,
+      `describe.skip('x', () => { describe.mpGroup('Db', 'serial', () => { test('s', () => {}) }) }); test('a', () => {})`,
+      `describe.mpGroup('Db', 'serial', () => { test.todo('t') }); describe.mpGroup('G', 'serial', () => { test('a', () => {}) })`,
+    ]) {
+      expect(scan(code)?.whole, code).toBeUndefined()
+    }
+  })
+
   test('options the source does not show may hold a group: the file is collected first', () => {
     const hidden = [
       `test('a', db, () => {})`,
