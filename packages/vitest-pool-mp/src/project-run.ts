@@ -4,6 +4,7 @@ import type { WholeFilePlan } from './static-plan.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
 import type { ProjectSlots } from './project-slots.js'
+import type { Strategy } from './strategy.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile } from './test-tree.js'
 import type { FileSpecification, PoolOptions, RunnerTestFile, RuntimeRPC, SerializedConfig, TestProject, TestSpecification, WorkerEnvironment } from './vitest-types.js'
 import { readFile } from 'node:fs/promises'
@@ -525,9 +526,7 @@ export class ProjectRun {
       this.refusePlan(trees, errors)
       return undefined
     }
-    for (const declaration of declarations) {
-      this.groupFiles.set(declaration.group, new Set([...this.groupFiles.get(declaration.group) ?? [], declaration.file]))
-    }
+    this.noteGroups(declarations, outside)
     const userTestIds = new Map(this.specs.filter(spec => spec.testIds).map(spec => [spec.moduleId, spec.testIds!]))
     for (const file of analyzed) {
       this.timeouts.set(file.moduleId, new Map(file.tests.map(test => [test.id, test.timeout])))
@@ -697,7 +696,7 @@ export class ProjectRun {
   private replan(tree: RunnerTestFile, file: AnalyzedFile, declarations: GroupDeclaration[]): void {
     this.unsettled.delete(file.moduleId)
     this.recollecting.delete(file.moduleId)
-    const { errors } = resolveGroups(declarations, moduleId => this.format(moduleId))
+    const { strategies, errors } = resolveGroups([...this.strategiesGiven(declarations), ...declarations], moduleId => this.format(moduleId))
     const planned = declarations.find(declaration => [...this.groupFiles.get(declaration.group) ?? []].some(moduleId => moduleId !== file.moduleId))
     if (planned) {
       const others = [...this.groupFiles.get(planned.group)!].filter(moduleId => moduleId !== file.moduleId)
@@ -723,7 +722,30 @@ export class ProjectRun {
       this.releaseRevealed()
       return
     }
-    this.planReplanned([{ tree, file, declarations }])
+    this.planReplanned([{ tree, file, declarations }], strategies)
+  }
+
+  /**
+   * Notes the plan's groups: which files declare each (`outside` only gives strategies), and the
+   * declaration that gave each its strategy, which a group's later declarations must agree with.
+   */
+  private noteGroups(declarations: readonly GroupDeclaration[], outside: readonly GroupDeclaration[] = []): void {
+    for (const declaration of declarations) {
+      this.groupFiles.set(declaration.group, new Set([...this.groupFiles.get(declaration.group) ?? [], declaration.file]))
+    }
+    for (const declaration of [...declarations, ...outside]) {
+      if (declaration.strategy !== undefined && !this.strategyGivenAt.has(declaration.group)) {
+        this.strategyGivenAt.set(declaration.group, declaration)
+      }
+    }
+  }
+
+  /** Per group, the declaration that gave it its strategy in the plan (a file of the run's, or one outside it). */
+  private readonly strategyGivenAt = new Map<string, GroupDeclaration>()
+
+  /** The declarations that gave the plan's strategy to the groups `declarations` name. */
+  private strategiesGiven(declarations: readonly GroupDeclaration[]): GroupDeclaration[] {
+    return [...new Set(declarations.map(declaration => declaration.group))].flatMap(group => this.strategyGivenAt.get(group) ?? [])
   }
 
   /** Files planned from their source whose first worker has not shown yet what it collected. */
@@ -731,7 +753,7 @@ export class ProjectRun {
   /** Files being collected again: their predicted tree was not what their worker collected. */
   private readonly recollecting = new Set<string>()
   /** Replanned files that declare groups no plan had seen, held until no file is unsettled. */
-  private revealed: { tree: RunnerTestFile, file: AnalyzedFile, declarations: GroupDeclaration[], reopen: () => void }[] = []
+  private revealed: (RevealedFile & { reopen: () => void })[] = []
   private revealedPlanned = createDeferred()
 
   /**
@@ -745,29 +767,42 @@ export class ProjectRun {
     }
     // In path order, as the plan reads files: the first strategy given wins, a serial group runs its files in it.
     const held = this.revealed.splice(0).sort((a, b) => byPath(a.file, b.file))
-    const { strategies, errors } = resolveGroups(held.flatMap(entry => entry.declarations), moduleId => this.format(moduleId))
+    const planned = this.revealedPlanned
+    this.track(this.planRevealed(held).finally(() => {
+      held.forEach(entry => entry.reopen())
+      planned.resolve()
+    }))
+  }
+
+  private async planRevealed(held: readonly RevealedFile[]): Promise<void> {
+    const declarations = held.flatMap(entry => entry.declarations)
+    // A group these files reveal may get its strategy from a file the run leaves out, as at plan time.
+    const outside = this.cancelled ? [] : await this.strategiesOutsideTheRun([...this.strategiesGiven(declarations), ...declarations])
+    const { strategies, errors } = resolveGroups([...this.strategiesGiven(declarations), ...declarations, ...outside], moduleId => this.format(moduleId))
     const refused = new Set(errors.flatMap(error => error.files))
     for (const entry of held.filter(entry => refused.has(entry.file.moduleId))) {
       void this.merger!.refuseFile(entry.tree, errors.filter(error => error.files.includes(entry.file.moduleId)))
     }
-    this.planReplanned(held.filter(entry => !refused.has(entry.file.moduleId)), strategies)
-    held.forEach(entry => entry.reopen())
-    this.revealedPlanned.resolve()
+    this.planReplanned(held.filter(entry => !refused.has(entry.file.moduleId)), strategies, outside)
   }
 
-  private planReplanned(
-    replanned: readonly { tree: RunnerTestFile, file: AnalyzedFile, declarations: readonly GroupDeclaration[] }[],
-    strategies = resolveGroups(replanned.flatMap(entry => entry.declarations)).strategies,
-  ): void {
+  private planReplanned(replanned: readonly RevealedFile[], strategies: ReadonlyMap<string, Strategy>, outside: readonly GroupDeclaration[] = []): void {
     if (replanned.length === 0) {
       return
     }
-    for (const { file, declarations } of replanned) {
-      for (const declaration of declarations) {
-        this.groupFiles.set(declaration.group, new Set([...this.groupFiles.get(declaration.group) ?? [], file.moduleId]))
+    const plan = () => planBatches(replanned.map(entry => entry.file).sort(byPath), strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
+    // A serial group these files share runs in one worker, which has one test environment.
+    const mixed = plan().flatMap(batch => this.mixedEnvironments(batch))
+    if (mixed.length) {
+      const refused = new Set(mixed.flatMap(error => error.files))
+      for (const entry of replanned.filter(entry => refused.has(entry.file.moduleId))) {
+        void this.merger!.refuseFile(entry.tree, mixed.filter(error => error.files.includes(entry.file.moduleId)))
       }
+      this.planReplanned(replanned.filter(entry => !refused.has(entry.file.moduleId)), strategies, outside)
+      return
     }
-    const batches = planBatches(replanned.map(entry => entry.file).sort(byPath), strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
+    this.noteGroups(replanned.flatMap(entry => entry.declarations), outside)
+    const batches = plan()
     for (const batch of batches) {
       batch.id += this.lastBatchId
     }
@@ -1022,6 +1057,13 @@ export class ProjectRun {
   private format(file: string): string {
     return relative(this.project.config.root, file) || file
   }
+}
+
+/** A file replanned from the tree a worker collected. */
+interface RevealedFile {
+  tree: RunnerTestFile
+  file: AnalyzedFile
+  declarations: readonly GroupDeclaration[]
 }
 
 /**

@@ -172,6 +172,25 @@ test('a file that declares a group with nothing to run in it (skipped, todo, emp
     .toEqual(['a skipped in Db: skipped', 'a1: passed', 'b1 in Db: passed'])
 })
 
+test('a file replanned from its worker\'s tree keeps the strategy a file outside the run gives its group', async () => {
+  const run = await runFixture('static-plan-replan', { filters: ['a.test'] })
+  expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+  const byName = new Map(run.records.map(r => [r.name, r]))
+  expect(byName.get('a2')!.pid).toBe(byName.get('a1')!.pid)
+  expect(byName.get('a1')!.end).toBeLessThanOrEqual(byName.get('a2')!.begin)
+  expect(byName.has('b1')).toBe(false)
+})
+
+test('files whose hidden serial group would mix test environments in one worker fail with the error the collect pass gives', async () => {
+  const run = await runFixture('static-plan-replan-environments')
+  expect(run.exitCode).toBe(1)
+  for (const file of ['a.test.ts', 'b.test.ts']) {
+    const result = run.json!.testResults.find(candidate => candidate.name.endsWith(file))!
+    expect(result.status, file).toBe('failed')
+    expect(result.message, file).toContain('[vitest-pool-mp] Group "Db" (serial) runs its files in one worker, which has one test environment, but they ask for different ones')
+  }
+})
+
 test('files that give such a group different strategies fail with the error the collect pass gives; the others run', async () => {
   const run = await runFixture('static-plan-hidden-conflict')
   expect(run.exitCode).toBe(1)
