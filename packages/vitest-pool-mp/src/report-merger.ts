@@ -177,6 +177,11 @@ export class ReportMerger {
   /** Files replanned from the trees workers collected, with the batches that now run them. */
   addPlan(trees: readonly RunnerTestFile[], batches: readonly PlannedBatch[]): void {
     for (const tree of trees) {
+      // Ids are positions in the tree: where a predicted tree missed a suite, its ids name other
+      // tasks of the collected one, and what its checking batch owned would claim them.
+      for (const id of [...this.testOwner.keys()].filter(id => id.startsWith(`${tree.id}_`))) {
+        this.testOwner.delete(id)
+      }
       this.files.get(tree.filepath)!.tree = tree
       this.indexTasks(tree, tree.filepath, 0)
     }

@@ -191,6 +191,15 @@ test('files whose hidden serial group would mix test environments in one worker 
   }
 })
 
+// d.test.ts shows two tests; the module it imports declares a suite before them, so every id
+// the prediction gave names another task in what the worker collects.
+test('a file whose imports add a suite ahead of its own tests reports every suite as it ran', async () => {
+  const run = await runFixture('static-plan-import-tests')
+  expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+  expect(run.json!.success).toBe(true)
+  expect([run.json!.numFailedTestSuites, run.json!.numPassedTests]).toEqual([0, 3])
+})
+
 test('files that give such a group different strategies fail with the error the collect pass gives; the others run', async () => {
   const run = await runFixture('static-plan-hidden-conflict')
   expect(run.exitCode).toBe(1)
