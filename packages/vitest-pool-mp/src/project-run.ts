@@ -273,10 +273,7 @@ export class ProjectRun {
         verifyLate: (_batch, tree) => this.verifyLate(tree),
         predicted: new Set(this.predicted.trees.keys()),
         onUncollected: moduleId => this.withdrawHeld(moduleId),
-        reportableTree: (moduleId) => {
-          const predicted = this.predicted.trees.get(moduleId)
-          return predicted && reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)
-        },
+        reportableTree: moduleId => this.reportableSourceTree(moduleId),
         fileTask: moduleId => this.fileTask(moduleId),
         cancelled: () => this.cancelled,
       })
@@ -549,9 +546,21 @@ export class ProjectRun {
   /** Refuses the run as planned: every file, collected or planned from its source, reported with the errors about it. */
   private refusePlan(trees: Map<string, RunnerTestFile>, errors: readonly MpError[]): void {
     const all = new Map(trees)
-    this.wholePlans.forEach((_, moduleId) => all.set(moduleId, this.fileTask(moduleId)))
-    this.predicted.trees.forEach((predicted, moduleId) => all.set(moduleId, reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)))
+    for (const moduleId of [...this.wholePlans.keys(), ...this.predicted.trees.keys()]) {
+      all.set(moduleId, this.reportableSourceTree(moduleId) ?? this.fileTask(moduleId))
+    }
     void this.refuseRun(all, errors)
+  }
+
+  /**
+   * The tree a file planned from its source shows, as Vitest reports a collected file, for when
+   * no worker loads it (the run is refused or cancelled first); `undefined` if its source does not
+   * show all of it.
+   */
+  private reportableSourceTree(moduleId: string): RunnerTestFile | undefined {
+    const tasks = this.wholePlans.get(moduleId)?.tasks
+    const predicted = this.predicted.trees.get(moduleId) ?? (tasks && predictedTree(this.fileTask(moduleId) as unknown as TreeFile, tasks))
+    return predicted && reportableTree(this.fileTask(moduleId), predicted, this.project.config.testTimeout)
   }
 
   /**

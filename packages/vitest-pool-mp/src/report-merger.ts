@@ -108,7 +108,7 @@ export interface ReportMergerOptions {
   predicted?: ReadonlySet<string>
   /** A predicted file's checking batch ended before its worker collected the file: the file failed. */
   onUncollected?: (moduleId: string) => void
-  /** A predicted file's tree in the shape Vitest reports, for when the run is cancelled before any worker loads it. */
+  /** The tree a file planned from its source shows, in the shape Vitest reports, for when the run is cancelled before any worker loads it. */
   reportableTree?: (moduleId: string) => RunnerTestFile | undefined
   /**
    * Whether the run is cancelled (`bail`, or a key in watch mode). Vitest's runner then ends the
@@ -483,10 +483,15 @@ export class ReportMerger {
         return
       }
       const late = this.late.get(batch.id)
-      const asPredicted = late?.state === 'waiting' && late.predicted && failure?.state === 'skip' ? this.options.reportableTree?.(late.moduleId) : undefined
+      const asPredicted = late?.state === 'waiting' && failure?.state === 'skip' ? this.options.reportableTree?.(late.moduleId) : undefined
       if (late && asPredicted) {
-        // Cancelled before a worker loaded the file: its tests are reported skipped, as predicted.
-        this.confirm(asPredicted)
+        // Cancelled before a worker loaded the file: its tests are reported skipped, as its source shows them.
+        if (late.predicted) {
+          this.confirm(asPredicted)
+        }
+        else {
+          this.adopt(batch, asPredicted)
+        }
         this.decide(late, 'adopted', false)
         await this.closeBatch(batch, failure)
       }

@@ -15,6 +15,8 @@ export interface WholeFilePlan {
   strategy: Strategy
   /** Whether the file gives its group the strategy, or joins it without one. */
   given: boolean
+  /** The tree the source shows, when it shows all of it: reported if no worker loads the file. */
+  tasks?: StaticTask[]
 }
 
 /** What the scan needs of a file besides its path. */
@@ -70,7 +72,7 @@ export function chooseWholeFiles(scans: ReadonlyMap<string, StaticFile | undefin
     if (!scan?.whole || (group != null && namedElsewhere(scans, moduleId, group))) {
       continue
     }
-    whole.push({ moduleId, ...scan.whole, given: group != null && scan.given.has(group) })
+    whole.push({ moduleId, ...scan.whole, given: group != null && scan.given.has(group), ...(scan.tree && { tasks: scan.tree }) })
   }
   return whole
 }

@@ -200,6 +200,23 @@ test('a file whose imports add a suite ahead of its own tests reports every suit
   expect([run.json!.numFailedTestSuites, run.json!.numPassedTests]).toEqual([0, 3])
 })
 
+describe('files planned whole that no worker loads are reported with the tests their source shows, skipped', () => {
+  const statuses = (run: FixtureRun) => run.json!.testResults.flatMap(file => file.assertionResults.map(test => `${test.title}: ${test.status}`)).sort()
+
+  test('in a run refused for its groups', async () => {
+    const run = await runFixture('static-plan-not-loaded', { filters: ['a.test', 'b.test', 'f.test'] })
+    expect(run.exitCode).toBe(1)
+    expect(statuses(run)).toEqual(['a1: skipped', 'b1: skipped', 'f1: skipped'])
+  })
+
+  test('in a run cancelled by --bail before they start', async () => {
+    const run = await runFixture('static-plan-not-loaded', { filters: ['c-fails', 'f.test', 'g.test'], config: { bail: 1, maxWorkers: 1 } })
+    expect(run.exitCode).toBe(1)
+    expect(statuses(run)).toEqual(['c fails: failed', 'f1: skipped', 'g1: skipped'])
+    expect(run.stdout).not.toContain('(0 test)')
+  })
+})
+
 test('files that give such a group different strategies fail with the error the collect pass gives; the others run', async () => {
   const run = await runFixture('static-plan-hidden-conflict')
   expect(run.exitCode).toBe(1)
