@@ -168,4 +168,22 @@ describe('obsolete snapshots of a file split over workers', () => {
     expect({ ...mp, keys: [...mp.keys].sort() }).toEqual(forks)
     expect((await run('mp', 'all')).file).toEqual((await run('forks', 'all')).file)
   })
+
+  test('a snapshot file `-u` deletes counts none obsolete and lists its keys, as on forks', async () => {
+    const run = async (pool: 'forks' | 'mp') => {
+      const copy = copyFixture('compat-snapshots')
+      try {
+        const result = await runFixture(copy.root, { filters: ['emptied.test.ts', 'obsolete.test.ts'], config: { update: 'all', ...(pool === 'forks' && { pool: 'forks' }) } })
+        expect(result.exitCode, `${pool}\n${result.stdout}\n${result.stderr}`).toBe(0)
+        const { unchecked, filesRemoved, uncheckedKeysByFile } = result.json!.snapshot
+        return { unchecked, filesRemoved, keys: uncheckedKeysByFile.flatMap(file => file.keys).sort(), deleted: !existsSync(join(copy.root, '__snapshots__', 'emptied.test.ts.snap')) }
+      }
+      finally {
+        copy.dispose()
+      }
+    }
+    const forks = await run('forks')
+    expect(forks).toEqual({ unchecked: 2, filesRemoved: 1, keys: ['a 2', 'deleted 1', 'removed 1'], deleted: true })
+    expect(await run('mp')).toEqual(forks)
+  })
 })

@@ -26,6 +26,11 @@ describe('mergeSnapshotResults', () => {
     expect(merged).toMatchObject({ unchecked: 2, uncheckedKeys: ['a 2', 'gone 1'] })
   })
 
+  test('a deleted snapshot file counts nothing unchecked and still lists its keys, as Vitest reports it', () => {
+    const merged = mergeSnapshotResults([result({ fileDeleted: true, uncheckedKeys: ['removed 1'] })])
+    expect(merged).toMatchObject({ fileDeleted: true, unchecked: 0, uncheckedKeys: ['removed 1'] })
+  })
+
   test('the file counts as deleted only when every batch deleted it', () => {
     expect(mergeSnapshotResults([result({ fileDeleted: true }), result({ fileDeleted: false })])!.fileDeleted).toBe(false)
     expect(mergeSnapshotResults([result({ fileDeleted: true }), result({ fileDeleted: true })])!.fileDeleted).toBe(true)
