@@ -18,17 +18,21 @@ export const CANCELLED: BatchFailure = {
  */
 export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure {
   switch (outcome.kind) {
-    case 'finished':
+    case 'finished': {
+      // A worker that ended on its own ran every test its file declared: a planned one it left
+      // out was not declared there the way the plan's collection saw it.
+      const notRun = `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test: the file did not declare it when that worker loaded it. A file whose tests run in several workers must declare the same tests, in the same order, each time it is loaded; tests named or counted from Math.random(), the time or the files on disk are not.`
       return {
         state: 'fail',
         runningMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting this test's result.`,
-        pendingMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
-        beforeTestsMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
-        betweenTestsMessage: `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test.`,
+        pendingMessage: notRun,
+        beforeTestsMessage: notRun,
+        betweenTestsMessage: notRun,
         afterTestsMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting all of this file.`,
         loadingMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished before it collected this file.`,
         loadFailedMessage: `[vitest-pool-mp] Not run: the file failed to load in the worker (pid ${outcome.pid}) running ${where}, which evaluates it again`,
       }
+    }
     case 'cancelled':
     case 'abandoned':
       return CANCELLED

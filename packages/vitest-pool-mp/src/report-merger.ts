@@ -538,17 +538,15 @@ export class ReportMerger {
    * A host batch can leave it unreported because its filter made the enclosing suite skip.
    */
   private reportsAsItStands(id: string): 'events' | 'nothing' | undefined {
-    const mode = this.tasks.get(id)?.mode
-    if (mode !== 'skip' && mode !== 'todo') {
-      return undefined
-    }
+    // Inside a skipped suite whatever the test's own mode: a `.only` suite in there leaves its
+    // tests' modes as declared.
     for (let parent = this.parents.get(id); parent !== undefined; parent = this.parents.get(parent)) {
       const parentMode = this.tasks.get(parent)?.mode
       if (parentMode === 'skip' || parentMode === 'todo') {
         return 'nothing'
       }
     }
-    return 'events'
+    return keptFromRunning(this.tasks.get(id)?.mode) ? 'events' : undefined
   }
 
   /**
@@ -721,7 +719,7 @@ export class ReportMerger {
   private skippedIfNotRun(pack: RunnerTaskResultPack): RunnerTaskResultPack {
     const [id, result, meta] = pack
     const mode = this.tasks.get(id)?.mode
-    if ((result && result.state !== 'run') || mode === 'skip' || mode === 'todo') {
+    if ((result && result.state !== 'run') || keptFromRunning(mode)) {
       return pack
     }
     // Vitest's runner gives skipped tests a `note` its types do not declare (as closeBatch does).
@@ -909,6 +907,7 @@ export class ReportMerger {
     }
     // Whether a test of the batch carries the worker's failure; if none does, the file does.
     let blamed = false
+    const failedHere: string[] = []
     const notStarted = this.notStartedMessage(batch, failure)
     for (const entry of batch.files) {
       if (entry.owned === 'all' || entry.owned === 'late') {
@@ -945,6 +944,9 @@ export class ReportMerger {
             ? { state: 'fail', errors: [workerError(running ? failure.runningMessage : loadFailed ?? notStarted!, failure.cause)] } satisfies RunnerTaskResult
             : { state: 'skip', ...(failure && { note: failure.pendingMessage }) } satisfies RunnerTaskResult
         blamed ||= result.state === 'fail' && !(announced?.phase === 'end' && announced.state)
+        if (result.state === 'fail') {
+          failedHere.push(id)
+        }
         if (!this.testPrepared.has(id)) {
           outEvents.push([id, 'test-prepare', undefined])
         }
@@ -957,7 +959,10 @@ export class ReportMerger {
       if (suite.held.has(batch.id)) {
         const held = suite.held.get(batch.id)
         suite.held.delete(batch.id)
-        this.recordSuiteResult(id, suite, batch.id, held, outPacks, outEvents)
+        // The worker ended the suite passed without these tests; Vitest's runner fails a suite
+        // with a failed test, and so does the run's exit code.
+        const failedInside = held?.state !== 'fail' && failedHere.some(testId => this.isInside(testId, id))
+        this.recordSuiteResult(id, suite, batch.id, failedInside ? { ...held, state: 'fail' } : held, outPacks, outEvents)
         continue
       }
       const skipped = this.skippedShare(id, batch.id)
@@ -985,6 +990,14 @@ function asQueued(tree: RunnerTestFile): RunnerTestFile {
   const queued: RunnerTestFile = { ...tree, mode: 'queued', result: undefined, tasks: [] }
   queued.file = queued
   return queued
+}
+
+/**
+ * Whether a collected task's mode keeps it from running: skipped, todo, or a `.only` inside a
+ * skipped or todo suite, which Vitest's runner leaves as declared (and never runs).
+ */
+function keptFromRunning(mode: Task['mode'] | undefined): boolean {
+  return mode === 'skip' || mode === 'todo' || mode === 'only'
 }
 
 /** One suite result from the results its batches reported: fail wins, then pass, then todo, then skip. */

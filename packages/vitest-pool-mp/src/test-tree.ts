@@ -57,7 +57,9 @@ export function analyzeFile(file: TreeFile): { file: AnalyzedFile, declarations:
   const suiteIds: string[] = [file.id]
   const declarations: GroupDeclaration[] = []
 
-  const visit = (task: TreeTask, ancestors: string[], names: string[], parent: { mark?: GroupMark, line?: number }) => {
+  // Vitest's runner runs nothing inside a skipped or todo suite, whatever modes it leaves there
+  // (a `.only` suite keeps its tests' modes as declared).
+  const visit = (task: TreeTask, ancestors: string[], names: string[], parent: { mark?: GroupMark, line?: number, skipped?: boolean }) => {
     const mark = task.meta?.mpGroup
     const line = task.location?.line
     const declaresHere = mark !== undefined && mark.decl !== parent.mark?.decl
@@ -72,7 +74,7 @@ export function analyzeFile(file: TreeFile): { file: AnalyzedFile, declarations:
       tests.push({
         id: task.id,
         fullName: [...names, task.name].join(' > '),
-        runnable: task.mode === 'run' || task.mode === 'queued',
+        runnable: !parent.skipped && (task.mode === 'run' || task.mode === 'queued'),
         group: mark?.name ?? null,
         ancestors,
         timeout: task.timeout,
@@ -80,8 +82,9 @@ export function analyzeFile(file: TreeFile): { file: AnalyzedFile, declarations:
       return
     }
     suiteIds.push(task.id)
+    const inside = { ...here, skipped: parent.skipped || task.mode === 'skip' || task.mode === 'todo' }
     for (const child of task.tasks ?? []) {
-      visit(child, [...ancestors, task.id], [...names, task.name], here)
+      visit(child, [...ancestors, task.id], [...names, task.name], inside)
     }
   }
 

@@ -26,6 +26,18 @@ describe('filters and run options behave as on the forks pool', () => {
     expect(forks.exitCode).toBe(0)
   })
 
+  test.each(['process', 'module'])('a .only inside a skipped or todo suite is reported skipped, as on forks (isolation: %s)', async (isolation) => {
+    const root = fixtureRoot('compat-filters')
+    process.env.MP_ISOLATION = isolation
+    const { forks, mp } = await runBoth('compat-filters', { filters: ['only-in-skipped.test.ts'], config: { allowOnly: true } })
+      .finally(() => delete process.env.MP_ISOLATION)
+    const expected = normalJson(forks.json, root)
+    expect(expected.numPassedTests).toBe(1)
+    expect(expected.numFailedTests).toBe(0)
+    expect(normalJson(mp.json, root)).toEqual(expected)
+    expect(mp.exitCode).toBe(0)
+  })
+
   test('.only without allowOnly fails the same way', async () => {
     const root = fixtureRoot('compat-filters')
     const { forks, mp } = await runBoth('compat-filters', { filters: ['only.test.ts'], config: { allowOnly: false } })

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import { alive, childWorkers, FIXTURES, readPids, readRecords, runFixture, waitFor } from './utils'
@@ -323,6 +323,17 @@ test.each(['process', 'module'] as const)('a failed test keeps its own error whe
   expect(byName['fails by assertion']!.message).not.toContain('its error was lost')
   expect(byName['kills its worker']!.message).toMatch(/was killed by SIGKILL while this test was running/)
 })
+
+test.each(['process', 'module'] as const)('a file that declares other tests in the worker than where it was collected fails the missing test and the run, saying why (isolation: %s)', async (isolation) => {
+  process.env.MP_ISOLATION = isolation
+  const run = await runFixture('faults-changing-file').finally(() => delete process.env.MP_ISOLATION)
+  expect(run.exitCode).toBe(1)
+  const files = Object.fromEntries(run.json!.testResults.map(file => [basename(file.name), file.status]))
+  expect(files).toEqual({ 'changing.test.ts': 'failed', 'steady.test.ts': 'passed' })
+  const failed = Object.values(results(run.json)).filter(result => result.status === 'failed')
+  expect(failed).toHaveLength(1)
+  expect(failed[0]!.message).toMatch(/finished without running this test: the file did not declare it when that worker loaded it\. A file whose tests run in several workers must declare the same tests/)
+}, 120_000)
 
 // Tests that fake or remove what the worker's own reporting relies on: queueMicrotask faked and
 // left so, structuredClone replaced in a serial group that goes on in another file, the

@@ -19,6 +19,12 @@ describe('batchFailure', () => {
     expect(failure.pendingMessage).not.toContain('heap')
   })
 
+  test('a worker that ended on its own without running a planned test says the file declared other tests there', () => {
+    const failure = batchFailure({ kind: 'finished', pid: 42 }, where)
+    expect(failure.pendingMessage).toMatch(/^\[vitest-pool-mp\] Not run: the worker \(pid 42\) running group "Db" \(serial\) \[batch 3\] finished without running this test: the file did not declare it when that worker loaded it\. /)
+    expect(failure.pendingMessage).toContain('must declare the same tests, in the same order, each time it is loaded')
+  })
+
   test('an exit names the code', () => {
     expect(batchFailure({ kind: 'crashed', pid: 42, exitCode: 3, signal: null }, where).runningMessage).toContain('exited with code 3')
   })

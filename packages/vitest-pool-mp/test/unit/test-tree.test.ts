@@ -94,6 +94,20 @@ describe('analyzeFile', () => {
     })
   })
 
+  test('nothing inside a skipped or todo suite is runnable, whatever mode a `.only` left there', () => {
+    const { file: analyzed } = analyzeFile(file([
+      s('skipped', 'skipped', [t('only', 'only', { mode: 'only' }), s('onlySuite', 'only suite', [t('inOnly', 'in only')], { mode: 'only' })], { mode: 'skip' }),
+      s('todo', 'todo', [t('inTodo', 'in todo')], { mode: 'todo' }),
+      s('ran', 'ran', [t('inRan', 'in ran')]),
+    ]))
+    expect(Object.fromEntries(analyzed.tests.map(test => [test.id, test.runnable]))).toEqual({
+      only: false,
+      inOnly: false,
+      inTodo: false,
+      inRan: true,
+    })
+  })
+
   test('a test takes its group from its meta; tests without a mark are ungrouped', () => {
     const db: GroupMark = { name: 'Db', strategy: 'serial', decl: 'd1' }
     const { file: analyzed } = analyzeFile(file([
