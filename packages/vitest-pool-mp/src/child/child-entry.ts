@@ -6,7 +6,7 @@ import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protoc
 import { attachMpGroup } from '../runtime/groups.js'
 import { isCall } from './birpc-wire.js'
 import { keepProcessListeners } from './kept-listeners.js'
-import { ownClearInterval, ownNow, ownSetInterval } from './own-builtins.js'
+import { ownClearInterval, ownNow, ownQueueMicrotask, ownSetImmediate, ownSetInterval } from './own-builtins.js'
 import { OwnedReports } from './owned-reports.js'
 import { RepeatAnswers } from './repeat-answers.js'
 import { sendWithoutReply } from './reports-without-reply.js'
@@ -24,6 +24,10 @@ const processSend = process.send.bind(process)
 const processExit = process.exit.bind(process)
 const testBegan = new Map<string, number>()
 let heartbeat: NodeJS.Timeout | undefined
+// Vitest's `detectAsyncLeaks` lists a file's async resources as soon as its tests end. On its own
+// pools the reports' round trip lets the event loop turn first, which runs the ticks a test left
+// queued (a server's 'listening' tick): answered in a microtask, they would count as leaks.
+let answerLater: (callback: () => void) => void = ownQueueMicrotask
 installStoreChannel(message => processSend(message))
 
 // Files planned from their source wait, once collected, for main to check their tree. Main names
@@ -131,7 +135,7 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
             processSend({ [MP_TAG]: true, kind: 'answers-used', keys } satisfies AnswersUsedMessage)
           }
         }
-        if (!sendWithoutReply(message, processSend, deliver) && repeatAnswers.outgoing(message)) {
+        if (!sendWithoutReply(message, processSend, deliver, answerLater) && repeatAnswers.outgoing(message)) {
           processSend(message)
         }
       },
@@ -145,6 +149,7 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
         resolve({ pid: process.pid })
       },
       runTests: async (state, traces) => {
+        answerLater = (state.config as { detectAsyncLeaks?: boolean }).detectAsyncLeaks ? callback => ownSetImmediate(callback) : ownQueueMicrotask
         await keepV8CoverageSession(state.config.coverage, task.vitestWorker)
         await matchSkippedSnapshotsExactly(task.vitestWorker)
         return runBaseTests('run', state, traces)

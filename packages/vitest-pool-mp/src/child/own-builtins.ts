@@ -5,5 +5,6 @@
 export const ownQueueMicrotask: typeof queueMicrotask = globalThis.queueMicrotask.bind(globalThis)
 export const ownStructuredClone: typeof structuredClone = globalThis.structuredClone.bind(globalThis)
 export const ownSetInterval: typeof setInterval = globalThis.setInterval
+export const ownSetImmediate: typeof setImmediate = globalThis.setImmediate
 export const ownClearInterval: typeof clearInterval = globalThis.clearInterval
 export const ownNow: () => number = performance.now.bind(performance)

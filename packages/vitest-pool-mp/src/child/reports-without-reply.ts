@@ -9,14 +9,20 @@ import { ownQueueMicrotask } from './own-builtins.js'
 
 /**
  * Sends one of Vitest's void reports as a birpc event and answers the worker at once (through
- * `deliver`). Returns false for any other message, which the caller sends as it is.
+ * `deliver`, in a microtask, or when `answerLater` calls back). Returns false for any other
+ * message, which the caller sends as it is.
  */
-export function sendWithoutReply(message: unknown, send: (message: unknown) => void, deliver: (answer: Answer) => void): boolean {
+export function sendWithoutReply(
+  message: unknown,
+  send: (message: unknown) => void,
+  deliver: (answer: Answer) => void,
+  answerLater: (callback: () => void) => void = ownQueueMicrotask,
+): boolean {
   if (!isCall(message) || message.i === undefined || !REPORTS_WITHOUT_REPLY.has(message.m)) {
     return false
   }
   const { i, ...event } = message
   send(event)
-  ownQueueMicrotask(() => deliver({ t: 's', i }))
+  answerLater(() => deliver({ t: 's', i }))
   return true
 }

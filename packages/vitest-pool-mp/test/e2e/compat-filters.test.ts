@@ -1,9 +1,14 @@
 import type { Reporter, TestModule } from 'vitest/node'
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createVitest } from 'vitest/node'
 import { describe, expect, test } from 'vitest'
 import { fixtureRoot, normalJson, reporterParts, runBoth } from './compat-helpers'
 import { runFixture } from './utils'
+
+const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
 
 describe('filters and run options behave as on the forks pool', () => {
   test('-t (testNamePattern) runs the same tests', async () => {
@@ -36,6 +41,25 @@ describe('filters and run options behave as on the forks pool', () => {
     expect(expected.numFailedTests).toBe(0)
     expect(normalJson(mp.json, root)).toEqual(expected)
     expect(mp.exitCode).toBe(0)
+  })
+
+  test('--detectAsyncLeaks reports the leaks forks reports', async () => {
+    // From Vitest's CLI in a process of its own: inside this test's worker, Vitest's leak
+    // detection finds nothing on either pool.
+    const leaks = async (pool: 'forks' | 'mp') => {
+      const vitest = spawn(process.execPath, [VITEST_CLI, 'run', 'leak.test.ts', '--detectAsyncLeaks', `--pool=${pool}`], {
+        cwd: fixtureRoot('compat-filters'),
+        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      })
+      let output = ''
+      vitest.stdout.on('data', (chunk: Buffer) => { output += chunk })
+      vitest.stderr.on('data', (chunk: Buffer) => { output += chunk })
+      const exitCode = await new Promise<number | null>(resolve => vitest.once('close', resolve))
+      return { exitCode, leaks: output.split('\n').filter(line => /leaking in|^\s*Leaks /.test(line)) }
+    }
+    const forks = await leaks('forks')
+    expect(forks.leaks).toEqual(['TCPSERVERWRAP leaking in leak.test.ts', '      Leaks  1 leak'])
+    expect(await leaks('mp')).toEqual(forks)
   })
 
   test('.only without allowOnly fails the same way', async () => {

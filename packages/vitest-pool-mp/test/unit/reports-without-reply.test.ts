@@ -61,6 +61,18 @@ describe('sendWithoutReply', () => {
     expect(answersSent).toEqual([])
   })
 
+  test('the answer waits for answerLater when one is given', () => {
+    const answers: unknown[] = []
+    const later: (() => void)[] = []
+    const sent: unknown[] = []
+    const handled = sendWithoutReply({ t: 'q', i: 'a1', m: 'onTaskUpdate', a: [] }, message => sent.push(message), answer => answers.push(answer), callback => later.push(callback))
+    expect(handled).toBe(true)
+    expect(sent).toEqual([{ t: 'q', m: 'onTaskUpdate', a: [] }])
+    expect(answers).toEqual([])
+    later.forEach(callback => callback())
+    expect(answers).toEqual([{ t: 's', i: 'a1' }])
+  })
+
   test('any other call still goes to main and waits for its answer', async () => {
     const { worker, seen, answersSent } = connect()
     expect(await worker.resolve('a.test.ts')).toBe('/abs/a.test.ts')
