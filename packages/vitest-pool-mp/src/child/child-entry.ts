@@ -5,6 +5,7 @@ import type { MpDescribe } from '../runtime/groups.js'
 import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
 import { isCall } from './birpc-wire.js'
+import { FileScopedWorkerFixtures } from './file-scoped-worker-fixtures.js'
 import { keepProcessListeners } from './kept-listeners.js'
 import { ownClearInterval, ownNow, ownQueueMicrotask, ownSetImmediate, ownSetInterval } from './own-builtins.js'
 import { OwnedReports } from './owned-reports.js'
@@ -36,6 +37,7 @@ let toVerify = new Set<string>()
 let verifyNext: Set<string> | undefined
 let verdictArrived = false
 const ownedReports = new OwnedReports()
+const workerFixtures = new FileScopedWorkerFixtures()
 let ownedNext: string[] | undefined
 let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
@@ -108,6 +110,9 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
       }
       return
     }
+    if (isWorkerRequest(message)) {
+      workerFixtures.request(message)
+    }
     if (isRunRequest(message)) {
       toVerify = verifyNext ?? new Set()
       verifyNext = undefined
@@ -127,6 +132,9 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
   return new Promise<ChildTaskResult>((resolve) => {
     init({
       post: (sent) => {
+        if (isCall(sent)) {
+          workerFixtures.report(sent)
+        }
         const message = isCall(sent) ? ownedReports.trim(sent) : sent
         if (isRequestEnd(message)) {
           ownClearInterval(heartbeat)
@@ -164,9 +172,14 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
   })
 }
 
+interface WorkerRequestShape { __vitest_worker_request__?: boolean, type?: string, context?: { pool?: string } }
+
+function isWorkerRequest(message: unknown): message is WorkerRequestShape {
+  return (message as WorkerRequestShape | null)?.__vitest_worker_request__ === true
+}
+
 function isRunRequest(message: unknown): boolean {
-  const request = message as { __vitest_worker_request__?: boolean, type?: string } | null
-  return request?.__vitest_worker_request__ === true && (request.type === 'run' || request.type === 'collect')
+  return isWorkerRequest(message) && (message.type === 'run' || message.type === 'collect')
 }
 
 function isRequestEnd(message: unknown): boolean {
