@@ -1,5 +1,6 @@
 import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
+import type { DependencyReport } from './dependency-union.js'
 import type { WholeFilePlan } from './static-plan.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
@@ -22,6 +23,7 @@ import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
 import { parseFileDocblock } from './file-environment.js'
 import { mayBeDebugged } from './debugger-attach.js'
+import { unionOfDependencies } from './dependency-union.js'
 import { resolveGroups } from './groups.js'
 import { PredictedFiles } from './predicted-files.js'
 import { reportFileNotRun } from './refused-file.js'
@@ -89,12 +91,14 @@ export class ProjectRun {
     spares = 0,
   ) {
     const methods = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    const reportDependencies = (methods as { onTestModuleDependencies?: DependencyReport }).onTestModuleDependencies
     this.target = {
       ...methods,
       // With `bail`, every worker whose failure reaches the limit asks Vitest to cancel, and with
       // a test per worker several do. Vitest takes a second cancel for a forced one: it stops the
       // pool's workers at once and ends the run before their reports are in.
       onCancel: reason => this.cancelled ? undefined : methods.onCancel(reason),
+      ...(reportDependencies && { onTestModuleDependencies: unionOfDependencies(reportDependencies) }),
     }
     const target = this.target as unknown as Record<string, (...args: unknown[]) => unknown>
     this.answers = new KnownAnswers(
@@ -321,6 +325,7 @@ export class ProjectRun {
           testLocations: spec.testLines,
           testNamePattern: spec.testNamePattern,
           testIds: spec.testIds,
+          testNames: testNamesOf(spec),
           testTagsFilter: spec.testTagsFilter,
         } as FileSpecification,
       })
@@ -416,7 +421,7 @@ export class ProjectRun {
     // The serialized config the workers get: the project's pattern, or one set while watching (the
     // `t` key, setGlobalTestNamePattern), which is Vitest's config override.
     return !!this.project.serializedConfig.testNamePattern || config.sequence.shuffle === true || !!config.tagsFilter?.length
-      || this.specs.some(spec => spec.testIds?.length || spec.testLines?.length || spec.testNamePattern || spec.testTagsFilter)
+      || this.specs.some(spec => spec.testIds?.length || spec.testLines?.length || spec.testNamePattern || spec.testTagsFilter || testNamesOf(spec)?.length)
   }
 
   /** A predicted file's tree was not what its worker collected, or it never got collected. */
@@ -1097,4 +1102,12 @@ function insideError(error: unknown): MpError {
 
 function errorStack(error: unknown): string {
   return error instanceof Error ? error.stack ?? error.message : String(error)
+}
+
+/**
+ * Vitest 5's filter by the tests' full names (`--lastFailed`, or `createSpecification(file, {
+ * testNames })`), which its worker applies as it collects; Vitest 4's specifications have none.
+ */
+function testNamesOf(spec: TestSpecification): string[] | undefined {
+  return (spec as TestSpecification & { testNames?: string[] }).testNames
 }

@@ -1,11 +1,12 @@
-import type { Reporter, TestModule } from 'vitest/node'
+import type { Reporter, TestModule, TestSpecification, TestUserConfig } from 'vitest/node'
 import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { createVitest } from 'vitest/node'
+import { createVitest, version as vitestVersion } from 'vitest/node'
 import { describe, expect, test } from 'vitest'
-import { fixtureRoot, normalJson, reporterParts, runBoth } from './compat-helpers'
+import { copyFixture, fixtureRoot, normalJson, reporterParts, runBoth } from './compat-helpers'
 import { runFixture } from './utils'
 
 const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
@@ -60,6 +61,52 @@ describe('filters and run options behave as on the forks pool', () => {
     const forks = await leaks('forks')
     expect(forks.leaks).toEqual(['TCPSERVERWRAP leaking in leak.test.ts', '      Leaks  1 leak'])
     expect(await leaks('mp')).toEqual(forks)
+  })
+
+  // Vitest 5 narrows a file by its tests' full names (how --lastFailed reruns only the failed ones).
+  test.runIf(vitestVersion.startsWith('5.'))('a specification\'s testNames run only the named tests, as on forks', async () => {
+    const root = fixtureRoot('compat-filters')
+    const states = async (pool?: 'forks') => {
+      const vitest = await createVitest('test', { root, watch: false, reporters: [{}], ...(pool && { pool }) }, {}, { stdout: devNull(), stderr: devNull() })
+      try {
+        const project = vitest.getRootProject()
+        const createSpecification = project.createSpecification.bind(project) as (moduleId: string, options: { testNames: string[] }) => TestSpecification
+        const { testModules } = await vitest.runTestSpecifications([createSpecification(join(root, 'names.test.ts'), { testNames: ['b', 's > c'] })])
+        return testModules.flatMap(module => [...module.children.allTests()].map(test => `${test.fullName}: ${test.result().state}`)).sort()
+      }
+      finally {
+        await vitest.close()
+      }
+    }
+    const forks = await states('forks')
+    expect(forks).toEqual(['a: skipped', 'b: passed', 's > c: passed', 's > d: skipped'])
+    expect(await states()).toEqual(forks)
+  })
+
+  // What --changed and --sinceLastRun rerun for a changed module. Each batch of a file reports the
+  // modules its own tests imported, and Vitest keeps the last report of a file.
+  test.runIf(vitestVersion.startsWith('5.'))('experimental.recordDependencies records every module a file\'s tests imported, as on forks', async () => {
+    const recorded = async (pool?: 'forks') => {
+      const copy = copyFixture('compat-dependencies')
+      try {
+        // A Vitest 5 option (its types here may be Vitest 4's).
+        const experimental = { recordDependencies: true } as NonNullable<TestUserConfig['experimental']>
+        const run = await runFixture(copy.root, { config: { experimental, ...(pool && { pool }) } })
+        expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
+        const cache = join(copy.root, 'node_modules', '.vite', 'vitest')
+        const [hash] = readdirSync(cache).filter(entry => existsSync(join(cache, entry, 'dependencies.json')))
+        const { projects } = JSON.parse(readFileSync(join(cache, hash!, 'dependencies.json'), 'utf-8')) as { projects: Record<string, { modules: string[], files: Record<string, { deps: number[] }> }> }
+        const { modules, files } = Object.values(projects)[0]!
+        // The pool's own setup files are among an mp file's imports: the project's are compared.
+        return files['imports.test.ts']!.deps.map(index => modules[index]!).filter(module => !module.includes('dist/runtime/'))
+      }
+      finally {
+        copy.dispose()
+      }
+    }
+    const forks = await recorded('forks')
+    expect(forks).toEqual(['imports.test.ts', 'src/math.ts', 'src/other.ts'])
+    expect((await recorded()).sort()).toEqual(forks)
   })
 
   test('.only without allowOnly fails the same way', async () => {
