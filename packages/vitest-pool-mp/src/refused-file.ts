@@ -28,6 +28,11 @@ export async function reportFileNotRun(
       ],
     }
     tree.result = result
+    // A failed file, not also a skipped one (its tests all filtered out, by `-t` say): reporters
+    // count a file by its mode and by its state, and Vitest's runner leaves a failed file's mode.
+    if (tree.mode === 'skip') {
+      tree.mode = 'run'
+    }
     await target.onCollected([tree])
     await target.onTaskUpdate([[tree.id, result, tree.meta]], [[tree.id, 'suite-failed-early', undefined]])
     return

@@ -122,6 +122,14 @@ test('the messages, as a user reads them', () => {
   `)
 })
 
+// With every test filtered out, a refused file was both failed and skipped: "2 failed | 2 skipped (2)".
+test('a refused run with -t matching no test counts each refused file once, as failed', async () => {
+  const run = await runFixture('bad-two-strategies', { config: { testNamePattern: 'matches no test' } })
+  expect(run.exitCode).toBe(1)
+  expect(plain(run)).toMatch(/Test Files {2}2 failed \(2\)/)
+  expect(run.json!.testResults.map(file => file.status)).toEqual(['failed', 'failed'])
+})
+
 // A run refused for one file's mistake reported a file that had failed to load in the collect
 // pass as skipped, and its own error was never shown: the user met it only after the first fix.
 test('a refused run also shows the error of a file that failed to load', () => {
