@@ -31,7 +31,7 @@ export interface MpPoolOptions {
   isolation?: 'process' | 'module'
   /**
    * Whether a file whose source shows that one worker runs it whole (all its runnable tests in one
-   * serial group declared there, a single test, or `ungrouped: 'file'`) skips the collect pass; its
+   * serial or isolated_serial group declared there, a single test, or `ungrouped: 'file'`) skips the collect pass; its
    * worker collects it and the pool checks the tree before any test starts. `false` collects every
    * file first, for groups declared only by helper code and shared between files.
    * @default true

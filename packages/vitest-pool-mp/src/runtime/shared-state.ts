@@ -92,8 +92,8 @@ export function mpMessageBoard(): MpMessageBoard {
 /**
  * Runs `callback` while holding trail `name` (and only it), with pytest-mp's consumer counting:
  * `'start'` (the default) passes `first = true` to the consumer that finds no active consumer,
- * `'finish'` passes `last = true` to the one that leaves none. Consumers of a worker that ends stop
- * counting. Resolves to the callback's value.
+ * `'finish'` passes `last = true` to the one that leaves none. Consumers of a batch that ends (its
+ * worker too) stop counting. Resolves to the callback's value.
  *
  * @example
  * await mpTrail('Db', 'start', async (first) => { if (first) await createDb() })

@@ -38,9 +38,11 @@ export interface MpMessageBoard {
   get: <T = unknown>(key: string) => Promise<T | undefined>
   /** Stores a copy of `value`; refuses values structured clone cannot copy, or over 64 MiB. */
   set: (key: string, value: unknown) => Promise<void>
+  /** Whether `key` holds a value. */
   has: (key: string) => Promise<boolean>
   /** Removes `key`; resolves to whether it was there. */
   delete: (key: string) => Promise<boolean>
+  /** The keys that hold a value, in the order they were set (a key deleted and set again comes last). */
   keys: () => Promise<string[]>
   /**
    * Atomic read-modify-write: no other worker writes `key` between the read and the write, without
