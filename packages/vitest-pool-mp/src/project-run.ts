@@ -789,10 +789,11 @@ export class ProjectRun {
   }
 
   private async planRevealed(held: readonly RevealedFile[]): Promise<void> {
-    const declarations = held.flatMap(entry => entry.declarations)
+    const revealed = held.flatMap(entry => entry.declarations)
+    const declarations = [...this.strategiesGiven(revealed), ...revealed]
     // A group these files reveal may get its strategy from a file the run leaves out, as at plan time.
-    const outside = this.cancelled ? [] : await this.strategiesOutsideTheRun([...this.strategiesGiven(declarations), ...declarations])
-    const { strategies, errors } = resolveGroups([...this.strategiesGiven(declarations), ...declarations, ...outside], moduleId => this.format(moduleId))
+    const outside = this.cancelled ? [] : await this.strategiesOutsideTheRun(declarations)
+    const { strategies, errors } = resolveGroups([...declarations, ...outside], moduleId => this.format(moduleId))
     const refused = new Set(errors.flatMap(error => error.files))
     for (const entry of held.filter(entry => refused.has(entry.file.moduleId))) {
       void this.merger!.refuseFile(entry.tree, errors.filter(error => error.files.includes(entry.file.moduleId)))
@@ -804,9 +805,9 @@ export class ProjectRun {
     if (replanned.length === 0) {
       return
     }
-    const plan = () => planBatches(replanned.map(entry => entry.file).sort(byPath), strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
+    const batches = planBatches(replanned.map(entry => entry.file).sort(byPath), strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
     // A serial group these files share runs in one worker, which has one test environment.
-    const mixed = plan().flatMap(batch => this.mixedEnvironments(batch))
+    const mixed = batches.flatMap(batch => this.mixedEnvironments(batch))
     if (mixed.length) {
       const refused = new Set(mixed.flatMap(error => error.files))
       for (const entry of replanned.filter(entry => refused.has(entry.file.moduleId))) {
@@ -816,7 +817,6 @@ export class ProjectRun {
       return
     }
     this.noteGroups(replanned.flatMap(entry => entry.declarations), outside)
-    const batches = plan()
     for (const batch of batches) {
       batch.id += this.lastBatchId
     }

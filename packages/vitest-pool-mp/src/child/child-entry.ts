@@ -132,10 +132,11 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
   return new Promise<ChildTaskResult>((resolve) => {
     init({
       post: (sent) => {
+        let message = sent
         if (isCall(sent)) {
           workerFixtures.report(sent)
+          message = ownedReports.trim(sent)
         }
-        const message = isCall(sent) ? ownedReports.trim(sent) : sent
         if (isRequestEnd(message)) {
           ownClearInterval(heartbeat)
           const keys = repeatAnswers.takeSeedsUsed()

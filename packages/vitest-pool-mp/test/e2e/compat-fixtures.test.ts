@@ -36,10 +36,8 @@ describe('a scope: \'worker\' fixture in a worker that runs several files', () =
     { isolation: 'module', staticPlan: true },
     { isolation: 'process', staticPlan: false },
   ])('is set up and torn down with each file, and files report the pool they ran on (isolation: $isolation, staticPlan: $staticPlan)', async ({ isolation, staticPlan }) => {
-    // Vitest keeps the files workers report, and reruns each (in watch mode) on the pool it names.
-    let pools: (string | undefined)[] = []
-    const reporter: Reporter = { onInit: (vitest) => { reporterVitest = vitest } }
     let reporterVitest: Vitest | undefined
+    const reporter: Reporter = { onInit: (vitest) => { reporterVitest = vitest } }
     process.env.MP_ISOLATION = isolation
     process.env.MP_STATIC_PLAN = String(staticPlan)
     let steps: string[] = []
@@ -53,8 +51,8 @@ describe('a scope: \'worker\' fixture in a worker that runs several files', () =
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
     expect(normalJson(run.json, fixtureRoot('compat-fixtures-serial')).numPassedTests).toBe(2)
     expect(steps).toEqual(['setup', 'a on mp', 'teardown', 'setup', 'b on mp', 'teardown'])
-    pools = reporterVitest!.state.getFiles().map(file => file.pool)
-    expect(pools).toEqual(['mp', 'mp'])
+    // Vitest keeps the files workers report, and reruns each (in watch mode) on the pool it names.
+    expect(reporterVitest!.state.getFiles().map(file => file.pool)).toEqual(['mp', 'mp'])
   })
 })
 
