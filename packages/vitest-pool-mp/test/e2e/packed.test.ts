@@ -115,6 +115,30 @@ test('packed install: the docs the README names ship with the package', () => {
   }
 })
 
+test('packed install: the README\'s config and test file run as they are written there', () => {
+  const readme = readFileSync(join(project, 'node_modules', 'vitest-pool-mp', 'README.md'), 'utf-8')
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(match => match[1]!)
+  const config = blocks.find(block => block.startsWith('// vitest.config.ts'))
+  const tests = blocks.find(block => block.includes('describe.mpGroup('))
+  expect(config, 'the README\'s vitest.config.ts block').toBeDefined()
+  expect(tests, 'the README\'s test file block').toBeDefined()
+  const dir = join(project, 'readme')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'vitest.config.ts'), config!)
+  writeFileSync(join(dir, 'readme.test.ts'), tests!)
+  const result = run('npx', ['vitest', 'run', '--reporter=json', '--outputFile=report.json'], dir, RUN_TIMEOUT)
+  const output = `${result.stdout}\n${result.stderr}`
+  expect(result.status, output).toBe(0)
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf-8')) as JsonTestResults
+  expect(report.testResults.flatMap(file => file.assertionResults.map(test => `${test.fullName}: ${test.status}`)).sort()).toEqual([
+    'Checkout adds to cart: passed',
+    'Checkout pays: passed',
+    'Migrations migrates: passed',
+    'Parsing parses: passed',
+    'joins a group declared elsewhere: passed',
+  ])
+}, RUN_TIMEOUT)
+
 test('packed install: a wrong option is refused with zod\'s wording, naming the option', () => {
   const result = run('npx', ['vitest', 'run', '--config', 'vitest.bad-option.config.ts'], project, RUN_TIMEOUT)
   const output = `${result.stdout}\n${result.stderr}`
