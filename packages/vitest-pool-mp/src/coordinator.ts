@@ -1,5 +1,6 @@
 import type Tinypool from 'tinypool'
 import type { ResolvedMpPoolOptions } from './options.js'
+import type { VitestNodeApi } from './running-vitest-node.js'
 import type { StoreAttacher } from './project-run.js'
 import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vitest-types.js'
 import { availableParallelism } from 'node:os'
@@ -56,7 +57,7 @@ export class RunCoordinator {
   }
 
   /** The ProjectRun serving this project in the current run, started on first use. */
-  projectRun(project: TestProject, poolOptions: PoolOptions, options: ResolvedMpPoolOptions): ProjectRun {
+  projectRun(project: TestProject, poolOptions: PoolOptions, options: ResolvedMpPoolOptions, vitestNode: VitestNodeApi): ProjectRun {
     let run = this.runs.get(project)
     if (!run) {
       const shared = this.slots ??= new SlotPool(this.maxWorkers())
@@ -73,7 +74,7 @@ export class RunCoordinator {
       const projects = new Set(this.specs.filter(spec => spec.pool === POOL_NAME).map(spec => spec.project)).size
       const share = Math.min(Math.floor(shared.size / Math.max(projects, 1)), slots.size)
       const spares = options.isolation === 'module' ? share : Math.min(share, availableParallelism())
-      run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store, spares)
+      run = new ProjectRun(project, specs, poolOptions, options, slots, this.running, tinypool, this.store, vitestNode, spares)
       this.runs.set(project, run)
     }
     return run

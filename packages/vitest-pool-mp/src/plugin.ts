@@ -5,6 +5,7 @@ import { RunCoordinator } from './coordinator.js'
 import { POOL_NAME } from './pool-name.js'
 import { resolveOptions } from './options.js'
 import { mpPool } from './pool.js'
+import { runningVitestNode } from './running-vitest-node.js'
 import type {} from 'vitest/config'
 
 const SETUP_FILE = fileURLToPath(new URL('./runtime/setup.js', import.meta.url))
@@ -58,6 +59,8 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
     },
     configureVitest({ project, vitest }) {
       RunCoordinator.install(vitest)
+      // Loaded while Vitest sets up, so the first run does not wait for it; a failure shows there.
+      runningVitestNode(vitest).catch(() => undefined)
       const config = project.config
       if (config.pool !== POOL_NAME) {
         return

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events'
 import { MpError } from './errors.js'
 import { RunCoordinator } from './coordinator.js'
 import { POOL_NAME } from './pool-name.js'
+import { runningVitestNode } from './running-vitest-node.js'
 
 /**
  * What Vitest sees as one worker per test file. It runs nothing itself: it hands its files to
@@ -67,7 +68,7 @@ export class MpPoolWorker implements PoolWorker {
     }
     let error: unknown
     try {
-      error = await coordinator.projectRun(project, this.poolOptions, this.options).waitForFiles(files)
+      error = await coordinator.projectRun(project, this.poolOptions, this.options, await runningVitestNode(project.vitest)).waitForFiles(files)
     }
     catch (caught) {
       error = caught

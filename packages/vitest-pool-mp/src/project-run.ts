@@ -1,6 +1,7 @@
 import type { PlannedBatch } from './batches.js'
 import type { ChildConnection, ChildOutcome, ChildRequest } from './child-host.js'
 import type { DependencyReport } from './dependency-union.js'
+import type { VitestNodeApi } from './running-vitest-node.js'
 import type { WholeFilePlan } from './static-plan.js'
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { RunningBatches } from './running-batches.js'
@@ -34,7 +35,6 @@ import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
 import { vitestWorkerUrl } from './vitest-worker-url.js'
 import { watchdogLimit } from './watchdog-limit.js'
-import { createMethodsRPC, generateFileHash } from 'vitest/node'
 import { POOL_NAME } from './pool-name.js'
 import { choosePredictedFiles, chooseWholeFiles, matchesWholePlan, predictedGroups, predictedTree, scanFiles } from './static-plan.js'
 
@@ -87,10 +87,12 @@ export class ProjectRun {
     private readonly running: RunningBatches,
     tinypool: Tinypool,
     store: StoreAttacher | undefined,
+    /** `vitest/node` of the Vitest running the tests. */
+    private readonly vitestNode: VitestNodeApi,
     /** How many worker processes to boot while the run is planned (its share of the slots). */
     spares = 0,
   ) {
-    const methods = createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
+    const methods = vitestNode.createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
     const reportDependencies = (methods as { onTestModuleDependencies?: DependencyReport }).onTestModuleDependencies
     this.target = {
       ...methods,
@@ -383,7 +385,7 @@ export class ProjectRun {
    * not read; that whole file is then collected too, so the group is planned from every tree.
    */
   private async collectWhatTheSourceDoesNotTell(): Promise<Map<string, RunnerTestFile>> {
-    const scans = this.options.staticPlan ? await scanFiles(this.project, this.files, this.options.ungrouped, this.scanCache()) : new Map()
+    const scans = this.options.staticPlan ? await scanFiles(this.project, this.vitestNode.parseAst, this.files, this.options.ungrouped, this.scanCache()) : new Map()
     let whole = chooseWholeFiles(scans)
     let predicted = this.userFilters() ? [] : choosePredictedFiles(scans, whole)
     const isStatic = (moduleId: string) => whole.some(plan => plan.moduleId === moduleId) || predicted.some(plan => plan.moduleId === moduleId)
@@ -678,7 +680,7 @@ export class ProjectRun {
       const { environment, sourceHash } = await this.readTestFile(file)
       return [file, { environment, sourceHash }] as const
     })))
-    const scans = await scanFiles(this.project, files, this.options.ungrouped, this.scanCache())
+    const scans = await scanFiles(this.project, this.vitestNode.parseAst, files, this.options.ungrouped, this.scanCache())
     const found: GroupDeclaration[] = []
     for (const file of others) {
       for (const [group, strategy] of scans.get(file)?.given ?? []) {
@@ -865,7 +867,7 @@ export class ProjectRun {
   private fileTask(moduleId: string): RunnerTestFile {
     const name = relative(this.project.config.root, moduleId)
     const file = {
-      id: generateFileHash(name, this.project.config.name),
+      id: this.vitestNode.generateFileHash(name, this.project.config.name),
       name,
       fullName: name,
       type: 'suite',

@@ -3,8 +3,8 @@ import type { ScanCache } from './scan-cache.js'
 import type { StaticFile, StaticTask } from './static-scan.js'
 import type { Strategy } from './strategy.js'
 import type { AnalyzedFile, GroupDeclaration, TreeFile, TreeTask } from './test-tree.js'
+import type { VitestNodeApi } from './running-vitest-node.js'
 import type { TestProject, WorkerEnvironment } from './vitest-types.js'
-import { parseAst } from 'vitest/node'
 import { scanFile } from './static-scan.js'
 import { isIsolated, isSerial } from './strategy.js'
 
@@ -33,6 +33,7 @@ export interface ScannableFile {
  */
 export async function scanFiles(
   project: TestProject,
+  parseAst: VitestNodeApi['parseAst'],
   files: ReadonlyMap<string, ScannableFile>,
   ungrouped: 'free' | 'file',
   cache: ScanCache,

@@ -126,18 +126,56 @@ test('packed install: the README\'s config and test file run as they are written
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'vitest.config.ts'), config!)
   writeFileSync(join(dir, 'readme.test.ts'), tests!)
-  const result = run('npx', ['vitest', 'run', '--reporter=json', '--outputFile=report.json'], dir, RUN_TIMEOUT)
-  const output = `${result.stdout}\n${result.stderr}`
-  expect(result.status, output).toBe(0)
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf-8')) as JsonTestResults
-  expect(report.testResults.flatMap(file => file.assertionResults.map(test => `${test.fullName}: ${test.status}`)).sort()).toEqual([
-    'Checkout adds to cart: passed',
-    'Checkout pays: passed',
-    'Migrations migrates: passed',
-    'Parsing parses: passed',
-    'joins a group declared elsewhere: passed',
-  ])
+  try {
+    const { status, output, report } = runFolder(dir)
+    expect(status, output).toBe(0)
+    expect(testStatuses(report)).toEqual([
+      'Checkout adds to cart: passed',
+      'Checkout pays: passed',
+      'Migrations migrates: passed',
+      'Parsing parses: passed',
+      'joins a group declared elsewhere: passed',
+    ])
+  }
+  finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }, RUN_TIMEOUT)
+
+// Vitest 5 needs Node 22: on Node 20 there is no other major version to install.
+test.runIf(Number(process.versions.node.split('.')[0]) >= 22)('packed install: a monorepo package with its own Vitest, another version than the one beside the pool, runs on its own', () => {
+  // The pool takes Vitest's node API from the Vitest that runs the tests: the copy beside it (this
+  // project's) fails on the other one's objects ("project._fetcher is not a function").
+  const other = vitestVersion.startsWith('4.') ? '5.1.1' : '4.1.12'
+  const dir = join(project, 'other-vitest')
+  try {
+    mkdirSync(join(dir, 'test'), { recursive: true })
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'other-vitest', private: true, type: 'module', devDependencies: { vitest: other } }, null, 2)}\n`)
+    mustRun('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir, INSTALL_TIMEOUT)
+    writeMpConfig(dir)
+    // From 'vitest', as docs/configuration.md says such a package must (the pool's runtime uses the Vitest beside it).
+    writeFileSync(join(dir, 'test', 'plain.test.ts'), 'import { expect, test } from \'vitest\'\ntest(\'plain\', () => { expect(1).toBe(1) })\n')
+    writeFileSync(join(dir, 'test', 'group.test.ts'), [
+      'import { describe, expect, test } from \'vitest\'',
+      'describe.mpGroup(\'G\', \'serial\', () => {',
+      '  test(\'a\', () => { expect(process.pid).toBeGreaterThan(0) })',
+      '  test(\'b\', () => { expect(process.pid).toBeGreaterThan(0) })',
+      '})',
+      '',
+    ].join('\n'))
+    const { status, output, report } = runFolder(dir, { ownVitest: true })
+    expect(output).toContain(`v${other}`)
+    expect(status, output).toBe(0)
+    expect(testStatuses(report)).toEqual([
+      'G a: passed',
+      'G b: passed',
+      'plain: passed',
+    ])
+  }
+  finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, INSTALL_TIMEOUT)
 
 test('packed install: a wrong option is refused with zod\'s wording, naming the option', () => {
   const result = run('npx', ['vitest', 'run', '--config', 'vitest.bad-option.config.ts'], project, RUN_TIMEOUT)
@@ -217,12 +255,7 @@ test('packed install: a package that installed the pool beside another copy of V
     cpSync(join(project, 'node_modules', '@vitest', name), join(nested, '@vitest', name), { recursive: true, dereference: true })
   }
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'vitest.config.ts'), [
-    'import { mpPlugin } from \'vitest-pool-mp\'',
-    'import { defineConfig } from \'vitest/config\'',
-    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2 } })',
-    '',
-  ].join('\n'))
+  writeMpConfig(dir)
   // Vitest's own describe: the runtime entry, loaded by Node from the package, would bind to its copy.
   writeFileSync(join(dir, 'copy.test.js'), [
     'import { describe, expect, test } from \'vitest\'',
@@ -249,10 +282,17 @@ test('packed install: the config and the test file type-check against the shippe
   expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0)
 }, RUN_TIMEOUT)
 
-/** Runs `npx vitest run` on a folder of the project, with a JSON report besides its output. */
-function runFolder(dir: string): { status: number | null, output: string, report: JsonTestResults } {
+/**
+ * Runs `npx vitest run` on a folder of the project, with a JSON report besides its output: the
+ * project's Vitest, or with `ownVitest` the one the folder installed (and its default reporter too,
+ * which names its version).
+ */
+function runFolder(dir: string, { ownVitest = false } = {}): { status: number | null, output: string, report: JsonTestResults } {
   const reportFile = join(work, `report-${++runs}.json`)
-  const result = run('npx', ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${reportFile}`], project, RUN_TIMEOUT)
+  const args = ownVitest
+    ? ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`]
+    : ['vitest', 'run', '--root', dir, '--reporter=json', `--outputFile.json=${reportFile}`]
+  const result = run('npx', args, ownVitest ? dir : project, RUN_TIMEOUT)
   const output = `${result.stdout}\n${result.stderr}`
   let report: JsonTestResults
   try {
@@ -262,6 +302,21 @@ function runFolder(dir: string): { status: number | null, output: string, report
     throw new Error(`[vitest-pool-mp] vitest run in ${dir} wrote no JSON report (exit ${result.status}):\n${output}`, { cause: error })
   }
   return { status: result.status, output, report }
+}
+
+/** The README's config, with two workers. */
+function writeMpConfig(dir: string): void {
+  writeFileSync(join(dir, 'vitest.config.ts'), [
+    'import { mpPlugin } from \'vitest-pool-mp\'',
+    'import { defineConfig } from \'vitest/config\'',
+    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2 } })',
+    '',
+  ].join('\n'))
+}
+
+/** Each test of a JSON report as `full name: status`, sorted. */
+function testStatuses(report: JsonTestResults): string[] {
+  return report.testResults.flatMap(file => file.assertionResults.map(test => `${test.fullName}: ${test.status}`)).sort()
 }
 
 /** Runs `npx <args>` in the project; the serial group shares one process, each free test has its own. */
