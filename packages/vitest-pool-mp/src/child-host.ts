@@ -2,7 +2,7 @@ import type Tinypool from 'tinypool'
 import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
 import type { AskingWorker } from './known-answers.js'
-import type { AnswersMessage, ChildTask, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, VerdictMessage, VerifyMessage } from './protocol.js'
+import type { AnswersMessage, ChildTask, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, UnplannedTest, VerdictMessage, VerifyMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
@@ -84,8 +84,13 @@ export interface ChildRequest {
     /** `go: false` ends the child (the file is replanned); `watchdogMs` is the batch's limit from now on. */
     verdict: () => Promise<{ go: boolean, watchdogMs: number | false }>
   }
-  /** The only tests whose reports main takes from this request; without it, every report. */
-  owned?: string[]
+  /**
+   * The only tests whose reports main takes from this request, and every test main planned in its
+   * files; without it, every report.
+   */
+  owned?: { tests: string[], planned?: string[] }
+  /** Called with tests the worker's copies of the files declare that main did not plan. */
+  onUnplanned?: (tests: UnplannedTest[]) => void
 }
 
 /** The main process's handle on a running child, given to the store. */
@@ -222,7 +227,7 @@ export class ChildHost {
       void this.sendVerdict(request, request.verify)
     }
     if (request.owned) {
-      this.send({ [MP_TAG]: true, kind: 'owned', tests: request.owned } satisfies OwnedTestsMessage)
+      this.send({ [MP_TAG]: true, kind: 'owned', ...request.owned } satisfies OwnedTestsMessage)
     }
     this.send({ __vitest_worker_request__: true, type: request.method, context: request.context })
     const result = await Promise.race([this.finished.promise.then(error => ({ error })), this.died.promise.then(() => DIED)])
@@ -395,6 +400,9 @@ export class ChildHost {
           break
         case 'inline-snapshots':
           this.current?.onInlineSnapshots?.(message)
+          break
+        case 'unplanned':
+          this.current?.onUnplanned?.(message.tests)
           break
         case 'heartbeat':
           // Its arrival (lastActivity above) is all it says.

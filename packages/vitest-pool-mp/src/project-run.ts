@@ -1007,6 +1007,7 @@ export class ProjectRun {
       owned: merger.ownedTests(batch),
       watchdogMs: this.watchdogFor(timeouts),
       onProgress: progress => merger.noteProgress(progress),
+      onUnplanned: tests => merger.noteUnplanned(batch, tests),
       onInlineSnapshots: edit => this.inlineSnapshots.add(edit),
       ...(verify && { verify }),
       solo: batch.files.every(entry => this.batchesPerFile.get(entry.moduleId) === 1),

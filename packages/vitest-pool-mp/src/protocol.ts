@@ -98,6 +98,24 @@ export interface OwnedTestsMessage {
   [MP_TAG]: true
   kind: 'owned'
   tests: string[]
+  /** Every test of the request's files that main planned: the worker names any other it declares. */
+  planned?: string[]
+}
+
+/**
+ * Child to main: tests a worker's copy of a file declares that main never planned (its collection
+ * did not see them), so no batch runs them: the file must fail, saying so.
+ */
+export interface UnplannedTestsMessage {
+  [MP_TAG]: true
+  kind: 'unplanned'
+  tests: UnplannedTest[]
+}
+
+/** A test main did not plan: its file, and its name with its suites' (`Suite > test`). */
+export interface UnplannedTest {
+  file: string
+  name: string
 }
 
 /**
@@ -150,7 +168,7 @@ export interface HeartbeatMessage {
 /** How often a running worker sends a heartbeat: well under any watchdog limit (a timeout plus the grace). */
 export const HEARTBEAT_MS = 500
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | HeartbeatMessage
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | UnplannedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | HeartbeatMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 

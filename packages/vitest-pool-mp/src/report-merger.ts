@@ -1,6 +1,6 @@
 import type { PlannedBatch } from './batches.js'
 import type { Deferred } from './deferred.js'
-import type { ProgressMessage } from './protocol.js'
+import type { ProgressMessage, UnplannedTest } from './protocol.js'
 import type { SnapshotResult } from './snapshot-results.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
 import { CANCELLED } from './batch-failure.js'
@@ -145,6 +145,8 @@ export class ReportMerger {
   private readonly cancelledBatches = new Set<number>()
   private readonly wholeFileBatches = new Set<number>()
   private readonly progress = new Map<string, ProgressMessage>()
+  /** Per batch, per file: the tests its worker declared that the plan does not have (noteUnplanned). */
+  private readonly unplanned = new Map<number, Map<string, string[]>>()
   private readonly late = new Map<number, LateBatch>()
   /** Per predicted file: settles when its checking batch has confirmed the tree, or given up on it. */
   private readonly settled = new Map<string, Deferred<void>>()
@@ -396,11 +398,37 @@ export class ReportMerger {
    * batch's files (see ownedMethods); `undefined` when it needs the worker's whole tree and
    * every report: a late batch checks or adopts the tree, a whole-file batch passes it on.
    */
-  ownedTests(batch: PlannedBatch): string[] | undefined {
+  ownedTests(batch: PlannedBatch): { tests: string[], planned?: string[] } | undefined {
     if (this.late.has(batch.id) || this.wholeFileBatches.has(batch.id)) {
       return undefined
     }
-    return ownedTestIds(batch)
+    const trees = batch.files.map(entry => this.files.get(entry.moduleId)?.tree)
+    return {
+      tests: ownedTestIds(batch),
+      ...(trees.every(tree => tree !== undefined) && { planned: trees.flatMap(testIdsOf) }),
+    }
+  }
+
+  /**
+   * Tests a batch's worker found in its copy of a file that the plan does not have (its collection
+   * did not see them): no batch runs them, so the file fails, naming them.
+   */
+  noteUnplanned(batch: PlannedBatch, tests: readonly UnplannedTest[]): void {
+    const byFile = this.unplanned.get(batch.id) ?? new Map<string, string[]>()
+    for (const { file, name } of tests) {
+      byFile.set(file, [...byFile.get(file) ?? [], name])
+    }
+    this.unplanned.set(batch.id, byFile)
+  }
+
+  /** The error of a file whose copy in a batch's worker declared tests the plan does not have. */
+  private unplannedError(batchId: number, moduleId: string): TaskError | undefined {
+    const names = this.unplanned.get(batchId)?.get(moduleId)
+    return names && workerError(
+      `[vitest-pool-mp] Not run: a worker loaded this file with tests its collection did not see, and no batch runs them: ${names.map(name => `"${name}"`).join(', ')}. `
+      + 'A file whose tests run in several workers must declare the same tests, in the same order, each time it is loaded; '
+      + 'tests named or counted from Math.random(), the time or the files on disk are not.',
+    )
   }
 
   /** The RuntimeRPC a batch's worker talks to: Vitest's own, with reporting merged. */
@@ -795,7 +823,8 @@ export class ReportMerger {
     outPacks: RunnerTaskResultPack[],
     outEvents: RunnerTaskEventPack[],
   ): void {
-    suite.results.set(batchId, result)
+    const unplanned = suite.depth === 0 ? this.unplannedError(batchId, suite.moduleId) : undefined
+    suite.results.set(batchId, unplanned ? { ...result, state: 'fail', errors: [...result?.errors ?? [], unplanned] } : result)
     if (suite.finished || suite.results.size < suite.participants.size) {
       return
     }
@@ -1051,4 +1080,9 @@ function throwSite(stack: string | undefined): string | undefined {
 
 function workerError(message: string, cause?: SerializedCause): TaskError {
   return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}`, ...(cause && { cause }) } as TaskError
+}
+
+/** The ids of every test in a tree. */
+function testIdsOf(task: RunnerTestFile | Task): string[] {
+  return task.type === 'suite' ? task.tasks.flatMap(testIdsOf) : [task.id]
 }

@@ -1,6 +1,6 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
-import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, HeartbeatMessage, InlineSnapshotsMessage, ProgressMessage, ReadyMessage } from '../protocol.js'
+import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, HeartbeatMessage, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, ReadyMessage, UnplannedTestsMessage } from '../protocol.js'
 import type { MpDescribe } from '../runtime/groups.js'
 import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
@@ -38,7 +38,7 @@ let verifyNext: Set<string> | undefined
 let verdictArrived = false
 const ownedReports = new OwnedReports()
 const workerFixtures = new FileScopedWorkerFixtures()
-let ownedNext: string[] | undefined
+let ownedNext: Pick<OwnedTestsMessage, 'tests' | 'planned'> | undefined
 let onVerdict: (() => void) | undefined
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
   progress: (progress) => {
@@ -98,7 +98,7 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
         verifyNext = new Set(message.files)
       }
       else if (message.kind === 'owned') {
-        ownedNext = message.tests
+        ownedNext = message
       }
       else if (message.kind === 'verdict') {
         verdictArrived = true
@@ -136,6 +136,10 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
         if (isCall(sent)) {
           workerFixtures.report(sent)
           message = ownedReports.trim(sent)
+          const unplanned = ownedReports.takeUnplanned()
+          if (unplanned.length > 0) {
+            processSend({ [MP_TAG]: true, kind: 'unplanned', tests: unplanned } satisfies UnplannedTestsMessage)
+          }
         }
         if (isRequestEnd(message)) {
           ownClearInterval(heartbeat)

@@ -3,6 +3,7 @@
 // others: serialized in the worker and parsed in main for every batch, only for main to drop it.
 // Main says which tests it takes from a batch; the rest stays in the worker.
 
+import type { UnplannedTest } from '../protocol.js'
 import type { RunnerTaskEventPack, RunnerTaskResultPack, RunnerTestFile } from '../vitest-types.js'
 import type { Call } from './birpc-wire.js'
 
@@ -11,16 +12,31 @@ type Task = RunnerTestFile['tasks'][number]
 /**
  * The reports of one request, cut to what main takes from it: `onCollected` without the file's
  * tasks (main has the file's tree already), `onTaskUpdate` without the results and events of the
- * file's tests that other batches own. Suites pass unchanged: main merges them by itself.
+ * file's tests that other batches own. Suites pass unchanged: main merges them by itself. Main,
+ * which no longer sees the tree, is told of the tests in it that it never planned.
  */
 export class OwnedReports {
   private owned: ReadonlySet<string> | undefined
+  private planned: ReadonlySet<string> | undefined
   private readonly others = new Set<string>()
+  private unplanned: UnplannedTest[] = []
 
-  /** A request starts: `owned` for a batch main takes only those tests from; `undefined` reports everything. */
-  begin(owned: readonly string[] | undefined): void {
-    this.owned = owned && new Set(owned)
+  /**
+   * A request starts: `owned` for a batch main takes only those tests from, `planned` every test
+   * main planned in its files; `undefined` reports everything.
+   */
+  begin(owned: { tests: readonly string[], planned?: readonly string[] } | undefined): void {
+    this.owned = owned && new Set(owned.tests)
+    this.planned = owned?.planned && new Set(owned.planned)
     this.others.clear()
+    this.unplanned = []
+  }
+
+  /** The tests the collected files declare that main did not plan, once: main must hear of them. */
+  takeUnplanned(): UnplannedTest[] {
+    const unplanned = this.unplanned
+    this.unplanned = []
+    return unplanned
   }
 
   /** The call to send for `call`: itself, or a copy without what main would drop. Vitest's own objects are not changed. */
@@ -30,7 +46,7 @@ export class OwnedReports {
     }
     if (call.m === 'onCollected') {
       const files = call.a[0] as RunnerTestFile[]
-      files.forEach(file => this.noteOthers(file))
+      files.forEach(file => this.noteOthers(file, file.filepath, []))
       return { ...call, a: [files.map(withoutTasks), ...call.a.slice(1)] }
     }
     if (call.m === 'onTaskUpdate' && this.others.size > 0) {
@@ -40,12 +56,16 @@ export class OwnedReports {
     return call
   }
 
-  private noteOthers(task: RunnerTestFile | Task): void {
+  private noteOthers(task: RunnerTestFile | Task, file: string, suites: readonly string[]): void {
     if (task.type === 'suite') {
-      task.tasks.forEach(child => this.noteOthers(child))
+      const path = task.file === task ? suites : [...suites, task.name]
+      task.tasks.forEach(child => this.noteOthers(child, file, path))
     }
     else if (!this.owned!.has(task.id)) {
       this.others.add(task.id)
+      if (this.planned && !this.planned.has(task.id)) {
+        this.unplanned.push({ file, name: [...suites, task.name].join(' > ') })
+      }
     }
   }
 }

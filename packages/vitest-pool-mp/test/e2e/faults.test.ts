@@ -324,15 +324,25 @@ test.each(['process', 'module'] as const)('a failed test keeps its own error whe
   expect(byName['kills its worker']!.message).toMatch(/was killed by SIGKILL while this test was running/)
 })
 
-test.each(['process', 'module'] as const)('a file that declares other tests in the worker than where it was collected fails the missing test and the run, saying why (isolation: %s)', async (isolation) => {
+test.each(['process', 'module'] as const)('a file that declares other tests in the worker than where it was collected fails the missing test, or names the extra one, and fails the run, saying why (isolation: %s)', async (isolation) => {
   process.env.MP_ISOLATION = isolation
   const run = await runFixture('faults-changing-file').finally(() => delete process.env.MP_ISOLATION)
   expect(run.exitCode).toBe(1)
   const files = Object.fromEntries(run.json!.testResults.map(file => [basename(file.name), file.status]))
-  expect(files).toEqual({ 'changing.test.ts': 'failed', 'steady.test.ts': 'passed' })
+  expect(files).toEqual({ 'changing.test.ts': 'failed', 'growing.test.ts': 'failed', 'steady.test.ts': 'passed' })
   const failed = Object.values(results(run.json)).filter(result => result.status === 'failed')
   expect(failed).toHaveLength(1)
   expect(failed[0]!.message).toMatch(/finished without running this test: the file did not declare it when that worker loaded it\. A file whose tests run in several workers must declare the same tests/)
+  // The extra test was in no plan and ran nowhere: its file fails, naming it, once.
+  const growing = run.json!.testResults.find(file => basename(file.name) === 'growing.test.ts')!
+  expect(growing.assertionResults.map(test => `${test.fullName}: ${test.status}`).sort()).toEqual([
+    'Later declared by every process, in Later: passed',
+    'declared by every process, first: passed',
+    'declared by every process, second: passed',
+  ])
+  const notRun = '[vitest-pool-mp] Not run: a worker loaded this file with tests its collection did not see, and no batch runs them: "Later > declared by the processes after the first". A file whose tests run in several workers must declare the same tests'
+  expect(growing.message).toContain(notRun)
+  expect(growing.message.split(notRun)).toHaveLength(2)
 }, 120_000)
 
 // Tests that fake or remove what the worker's own reporting relies on: queueMicrotask faked and

@@ -22,7 +22,7 @@ const update = (ids: string[]) => call('onTaskUpdate', ids.map(id => [id, { stat
 describe('OwnedReports', () => {
   test('a batch main takes one test from sends its file without tasks, and that test\'s and the suites\' updates only', () => {
     const reports = new OwnedReports()
-    reports.begin(['T7'])
+    reports.begin({ tests: ['T7'] })
     const file = collectedFile()
     const collected = reports.trim(call('onCollected', [file]))
     const sent = (collected.a[0] as RunnerTestFile[])[0]!
@@ -49,9 +49,9 @@ describe('OwnedReports', () => {
 
   test('a new request forgets the last one\'s tests', () => {
     const reports = new OwnedReports()
-    reports.begin(['T7'])
+    reports.begin({ tests: ['T7'] })
     reports.trim(call('onCollected', [collectedFile()]))
-    reports.begin(['T1'])
+    reports.begin({ tests: ['T1'] })
     // Nothing collected yet in this request: nothing is known to belong to others.
     const before = update(['T1', 'T7'])
     expect(reports.trim(before)).toBe(before)
@@ -59,9 +59,25 @@ describe('OwnedReports', () => {
     expect((reports.trim(update(['T1', 'T7'])).a[0] as [string][]).map(([id]) => id)).toEqual(['T1'])
   })
 
+  test('tests the collected file declares beyond main\'s plan are named once, with their suites', () => {
+    const reports = new OwnedReports()
+    const planned = ['T0', ...Array.from({ length: 298 }, (_, i) => `T${i + 1}`)]
+    reports.begin({ tests: ['T7'], planned })
+    reports.trim(call('onCollected', [collectedFile()]))
+    expect(reports.takeUnplanned()).toEqual([
+      { file: '/p/a.test.ts', name: 'S > t299' },
+      { file: '/p/a.test.ts', name: 'S > t300' },
+    ])
+    expect(reports.takeUnplanned()).toEqual([])
+    // Without main's plan (a file it has no tree of yet) nothing is named.
+    reports.begin({ tests: ['T7'] })
+    reports.trim(call('onCollected', [collectedFile()]))
+    expect(reports.takeUnplanned()).toEqual([])
+  })
+
   test('other calls pass unchanged', () => {
     const reports = new OwnedReports()
-    reports.begin(['T7'])
+    reports.begin({ tests: ['T7'] })
     const other = call('snapshotSaved', { files: 1 })
     expect(reports.trim(other)).toBe(other)
   })
