@@ -83,7 +83,9 @@ export class MpPoolWorker implements PoolWorker {
 
 function toSerializable(error: unknown): unknown {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack }
+    // An MpError's message says what to fix in the user's suite or config; the pool's own frames
+    // below it would only point into node_modules.
+    return { name: error.name, message: error.message, stack: error instanceof MpError ? `${error.name}: ${error.message}` : error.stack }
   }
   return error
 }

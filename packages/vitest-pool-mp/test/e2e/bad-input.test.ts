@@ -145,6 +145,8 @@ test('pool: mpPool() without mpPlugin() stops the run, saying to add the plugin'
   expect(run.records).toEqual([])
   expect(run.exitCode).not.toBe(0)
   expect(output(run)).toContain('[vitest-pool-mp] The mp pool needs its plugin: add `plugins: [mpPlugin()]`')
+  // Not the pool's own stack below it: the message is what the user acts on.
+  expect(output(run)).not.toMatch(/pool-worker\.[jt]s/)
 })
 
 // A group's name and strategy are checked where the file declares them: such a file fails to
