@@ -88,8 +88,8 @@ export interface ChildRequest {
    * The only tests whose reports main takes from this request, and every test main planned in its
    * files; without it, every report.
    */
-  owned?: { tests: string[], planned?: string[] }
-  /** Called with tests the worker's copies of the files declare that main did not plan. */
+  owned?: { tests: string[], planned?: Record<string, number> }
+  /** Called with the tests of a file the worker's copy of which declares more tests than main planned. */
   onUnplanned?: (tests: UnplannedTest[]) => void
 }
 

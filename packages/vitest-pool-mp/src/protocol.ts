@@ -98,13 +98,17 @@ export interface OwnedTestsMessage {
   [MP_TAG]: true
   kind: 'owned'
   tests: string[]
-  /** Every test of the request's files that main planned: the worker names any other it declares. */
-  planned?: string[]
+  /**
+   * How many tests main planned in each of the request's files: a worker that finds more in its copy
+   * of a file names them all (main keeps those it did not plan). A count is all a batch sends in
+   * the usual case, however many tests the file has.
+   */
+  planned?: Record<string, number>
 }
 
 /**
- * Child to main: tests a worker's copy of a file declares that main never planned (its collection
- * did not see them), so no batch runs them: the file must fail, saying so.
+ * Child to main: the tests of a file whose copy in the worker declares more tests than main planned
+ * (its collection did not see some of them, and no batch runs those): the file must fail, saying so.
  */
 export interface UnplannedTestsMessage {
   [MP_TAG]: true
@@ -112,9 +116,10 @@ export interface UnplannedTestsMessage {
   tests: UnplannedTest[]
 }
 
-/** A test main did not plan: its file, and its name with its suites' (`Suite > test`). */
+/** A test main may not have planned: its file, its id, and its name with its suites' (`Suite > test`). */
 export interface UnplannedTest {
   file: string
+  id: string
   name: string
 }
 

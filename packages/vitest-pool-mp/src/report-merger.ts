@@ -398,24 +398,27 @@ export class ReportMerger {
    * batch's files (see ownedMethods); `undefined` when it needs the worker's whole tree and
    * every report: a late batch checks or adopts the tree, a whole-file batch passes it on.
    */
-  ownedTests(batch: PlannedBatch): { tests: string[], planned?: string[] } | undefined {
+  ownedTests(batch: PlannedBatch): { tests: string[], planned?: Record<string, number> } | undefined {
     if (this.late.has(batch.id) || this.wholeFileBatches.has(batch.id)) {
       return undefined
     }
-    const trees = batch.files.map(entry => this.files.get(entry.moduleId)?.tree)
-    return {
-      tests: ownedTestIds(batch),
-      ...(trees.every(tree => tree !== undefined) && { planned: trees.flatMap(testIdsOf) }),
+    const planned: Record<string, number> = {}
+    for (const entry of batch.files) {
+      const tree = this.files.get(entry.moduleId)?.tree
+      if (tree) {
+        planned[entry.moduleId] = countTests(tree)
+      }
     }
+    return { tests: ownedTestIds(batch), planned }
   }
 
   /**
-   * Tests a batch's worker found in its copy of a file that the plan does not have (its collection
-   * did not see them): no batch runs them, so the file fails, naming them.
+   * The tests of a file whose copy in a batch's worker declares more than the plan has: those the
+   * plan does not have (its collection did not see them) run in no batch, so the file fails, naming them.
    */
   noteUnplanned(batch: PlannedBatch, tests: readonly UnplannedTest[]): void {
     const byFile = this.unplanned.get(batch.id) ?? new Map<string, string[]>()
-    for (const { file, name } of tests) {
+    for (const { file, name } of tests.filter(test => !this.tasks.has(test.id))) {
       byFile.set(file, [...byFile.get(file) ?? [], name])
     }
     this.unplanned.set(batch.id, byFile)
@@ -1082,7 +1085,7 @@ function workerError(message: string, cause?: SerializedCause): TaskError {
   return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}`, ...(cause && { cause }) } as TaskError
 }
 
-/** The ids of every test in a tree. */
-function testIdsOf(task: RunnerTestFile | Task): string[] {
-  return task.type === 'suite' ? task.tasks.flatMap(testIdsOf) : [task.id]
+/** How many tests a tree has. */
+function countTests(task: RunnerTestFile | Task): number {
+  return task.type === 'suite' ? task.tasks.reduce((sum, child) => sum + countTests(child), 0) : 1
 }

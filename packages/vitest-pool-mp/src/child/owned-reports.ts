@@ -17,22 +17,22 @@ type Task = RunnerTestFile['tasks'][number]
  */
 export class OwnedReports {
   private owned: ReadonlySet<string> | undefined
-  private planned: ReadonlySet<string> | undefined
+  private planned: Readonly<Record<string, number>> | undefined
   private readonly others = new Set<string>()
   private unplanned: UnplannedTest[] = []
 
   /**
-   * A request starts: `owned` for a batch main takes only those tests from, `planned` every test
-   * main planned in its files; `undefined` reports everything.
+   * A request starts: `owned` for a batch main takes only those tests from, `planned` how many
+   * tests main planned in each of its files; `undefined` reports everything.
    */
-  begin(owned: { tests: readonly string[], planned?: readonly string[] } | undefined): void {
+  begin(owned: { tests: readonly string[], planned?: Readonly<Record<string, number>> } | undefined): void {
     this.owned = owned && new Set(owned.tests)
-    this.planned = owned?.planned && new Set(owned.planned)
+    this.planned = owned?.planned
     this.others.clear()
     this.unplanned = []
   }
 
-  /** The tests the collected files declare that main did not plan, once: main must hear of them. */
+  /** Every test of a collected file that declares more than main planned, once: main must hear of them. */
   takeUnplanned(): UnplannedTest[] {
     const unplanned = this.unplanned
     this.unplanned = []
@@ -46,7 +46,14 @@ export class OwnedReports {
     }
     if (call.m === 'onCollected') {
       const files = call.a[0] as RunnerTestFile[]
-      files.forEach(file => this.noteOthers(file, file.filepath, []))
+      for (const file of files) {
+        const tests: UnplannedTest[] = []
+        this.noteOthers(file, tests, [])
+        const planned = this.planned?.[file.filepath]
+        if (planned !== undefined && tests.length > planned) {
+          this.unplanned.push(...tests)
+        }
+      }
       return { ...call, a: [files.map(withoutTasks), ...call.a.slice(1)] }
     }
     if (call.m === 'onTaskUpdate' && this.others.size > 0) {
@@ -56,17 +63,17 @@ export class OwnedReports {
     return call
   }
 
-  private noteOthers(task: RunnerTestFile | Task, file: string, suites: readonly string[]): void {
+  /** Notes the tests other batches own, and adds every test of the file to `tests`. */
+  private noteOthers(task: RunnerTestFile | Task, tests: UnplannedTest[], suites: readonly string[]): void {
     if (task.type === 'suite') {
       const path = task.file === task ? suites : [...suites, task.name]
-      task.tasks.forEach(child => this.noteOthers(child, file, path))
+      task.tasks.forEach(child => this.noteOthers(child, tests, path))
+      return
     }
-    else if (!this.owned!.has(task.id)) {
+    if (!this.owned!.has(task.id)) {
       this.others.add(task.id)
-      if (this.planned && !this.planned.has(task.id)) {
-        this.unplanned.push({ file, name: [...suites, task.name].join(' > ') })
-      }
     }
+    tests.push({ file: task.file.filepath, id: task.id, name: [...suites, task.name].join(' > ') })
   }
 }
 
