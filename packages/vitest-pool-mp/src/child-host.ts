@@ -85,8 +85,8 @@ export interface ChildRequest {
     verdict: () => Promise<{ go: boolean, watchdogMs: number | false }>
   }
   /**
-   * The only tests whose reports main takes from this request, and every test main planned in its
-   * files; without it, every report.
+   * The only tests whose reports main takes from this request, and how many tests main planned in
+   * each of its files; without it, every report.
    */
   owned?: { tests: string[], planned?: Record<string, number> }
   /** Called with the tests of a file the worker's copy of which declares more tests than main planned. */

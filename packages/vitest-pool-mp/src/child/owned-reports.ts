@@ -12,8 +12,8 @@ type Task = RunnerTestFile['tasks'][number]
 /**
  * The reports of one request, cut to what main takes from it: `onCollected` without the file's
  * tasks (main has the file's tree already), `onTaskUpdate` without the results and events of the
- * file's tests that other batches own. Suites pass unchanged: main merges them by itself. Main,
- * which no longer sees the tree, is told of the tests in it that it never planned.
+ * file's tests that other batches own. Suites pass unchanged: main merges them by itself. Main no
+ * longer sees the tree: a file with more tests than main planned has them all named to it.
  */
 export class OwnedReports {
   private owned: ReadonlySet<string> | undefined
