@@ -1,6 +1,6 @@
 import type Tinypool from 'tinypool'
 import type { ResolvedMpPoolOptions } from './options.js'
-import type { VitestNodeApi } from './running-vitest-node.js'
+import type { VitestNodeApi } from './running-vitest.js'
 import type { StoreAttacher } from './project-run.js'
 import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vitest-types.js'
 import { availableParallelism } from 'node:os'

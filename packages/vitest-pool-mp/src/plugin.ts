@@ -5,7 +5,7 @@ import { RunCoordinator } from './coordinator.js'
 import { POOL_NAME } from './pool-name.js'
 import { resolveOptions } from './options.js'
 import { mpPool } from './pool.js'
-import { runningVitestNode } from './running-vitest-node.js'
+import { runningVitestNode } from './running-vitest.js'
 import type {} from 'vitest/config'
 
 const SETUP_FILE = fileURLToPath(new URL('./runtime/setup.js', import.meta.url))

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events'
 import { MpError } from './errors.js'
 import { RunCoordinator } from './coordinator.js'
 import { POOL_NAME } from './pool-name.js'
-import { runningVitestNode } from './running-vitest-node.js'
+import { runningVitestNode } from './running-vitest.js'
 
 /**
  * What Vitest sees as one worker per test file. It runs nothing itself: it hands its files to
