@@ -12,6 +12,8 @@ const SETUP_FILE = fileURLToPath(new URL('./runtime/setup.js', import.meta.url))
 const DIST_DIR = fileURLToPath(new URL('.', import.meta.url))
 /** The same directory as Vite writes paths (forward slashes), without the trailing one. */
 const DIST_DIR_FOR_VITE = DIST_DIR.replaceAll('\\', '/').replace(/\/$/, '')
+/** The pool runners mpPlugin() installed, and which plugin installed each. */
+const installedBy = new WeakMap<object, Plugin>()
 
 /**
  * The Vite plugin that makes `pool: 'mp'` and `vitest --pool=mp` work: for every project on the
@@ -26,7 +28,7 @@ const DIST_DIR_FOR_VITE = DIST_DIR.replaceAll('\\', '/').replace(/\/$/, '')
  */
 export function mpPlugin(options?: MpPoolOptions): Plugin {
   resolveOptions(options, 'mpPlugin()')
-  return {
+  const plugin: Plugin = {
     name: 'vitest-pool-mp',
     config(userConfig) {
       // Our runtime is plain ESM: workers import it natively, as they do any package in node_modules,
@@ -65,14 +67,19 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
       if (config.pool !== POOL_NAME) {
         return
       }
-      if (config.poolRunner?.name !== POOL_NAME) {
+      // A project that extends the root's config runs the root's plugins first, then its own: the
+      // last mpPlugin() sets the project's options. A runner the config names itself stays.
+      const runner = config.poolRunner
+      if (runner?.name !== POOL_NAME || (installedBy.has(runner) && installedBy.get(runner) !== plugin)) {
         config.poolRunner = mpPool(options)
+        installedBy.set(config.poolRunner, plugin)
       }
       if (!config.setupFiles.includes(SETUP_FILE)) {
         config.setupFiles = [SETUP_FILE, ...config.setupFiles]
       }
     },
   }
+  return plugin
 }
 
 function escapeRegExp(text: string): string {

@@ -169,6 +169,14 @@ test('ungrouped: \'file\' runs each file\'s ungrouped tests in one process', asy
   expect(pids([...a, ...b, ...free]).size).toBe(4)
 })
 
+test('a project\'s own mpPlugin() sets that project\'s options, after the root\'s it extends', async () => {
+  const run = await runFixture('strategies-project-options')
+  expect(run.stderr).toBe('')
+  expect(run.exitCode).toBe(0)
+  expectInOrderInOneProcess(named(run, ['file ungrouped 1', 'file ungrouped 2']))
+  expect(pids(named(run, ['plain ungrouped 1', 'plain ungrouped 2'])).size).toBe(2)
+})
+
 describe('the four ways to declare a group', () => {
   let run: FixtureRun
 
