@@ -9,6 +9,7 @@ import { killChild, trackChild, untrackChild } from './child-reaper.js'
 import { createDeferred } from './deferred.js'
 import { KnownAnswers } from './known-answers.js'
 import { isMpMessage, MP_TAG, REPORTS_WITHOUT_REPLY } from './protocol.js'
+import { timerDelay } from './timer-delay.js'
 
 /** How long a child may take to say it is listening, or to answer `start` or `stop`. */
 const HANDSHAKE_TIMEOUT = 60_000
@@ -530,10 +531,10 @@ export class ChildHost {
         this.killProcess()
         return
       }
-      this.watchdog = setTimeout(check, limit - silentFor + 10)
+      this.watchdog = setTimeout(check, timerDelay(limit - silentFor + 10))
       this.watchdog.unref()
     }
-    this.watchdog = setTimeout(check, limit)
+    this.watchdog = setTimeout(check, timerDelay(limit))
     this.watchdog.unref()
   }
 

@@ -140,6 +140,10 @@ function describeValue(value: unknown): string {
   if (typeof value === 'function') {
     return 'a function'
   }
+  // JSON has no NaN or Infinity: it would show them as null.
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return String(value)
+  }
   try {
     return JSON.stringify(value) ?? String(value)
   }

@@ -34,6 +34,7 @@ import { hashSource, ScanCache, scanCachePath } from './scan-cache.js'
 import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
 import { vitestWorkerUrl } from './running-vitest.js'
+import { timerDelay } from './timer-delay.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { POOL_NAME } from './pool-name.js'
 import { choosePredictedFiles, chooseWholeFiles, matchesWholePlan, predictedGroups, predictedTree, scanFiles } from './static-plan.js'
@@ -234,7 +235,7 @@ export class ProjectRun {
     if (!this.cancelled) {
       this.cancelled = true
       this.wake?.()
-      setTimeout(() => this.launcher.kill(), this.project.config.teardownTimeout).unref()
+      setTimeout(() => this.launcher.kill(), timerDelay(this.project.config.teardownTimeout)).unref()
     }
     await this.finished
   }

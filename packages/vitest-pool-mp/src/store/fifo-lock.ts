@@ -1,4 +1,5 @@
 import { MpError } from '../errors.js'
+import { LONGEST_TIMER_MS } from '../timer-delay.js'
 
 /** Who holds or waits for a lock: one worker's connection, and what it was running at the time. */
 export interface LockOwner {
@@ -44,8 +45,11 @@ export class FifoLock {
   private current: { owner: LockOwner, kind: HoldKind } | undefined
   private readonly waiters: Waiter[] = []
 
-  /** @param what how messages name this lock, e.g. `lock "db"`. */
-  constructor(readonly what: string) {}
+  /**
+   * @param what how messages name this lock, e.g. `lock "db"`.
+   * @param reentryFix what a worker that asks for it while holding it should do instead.
+   */
+  constructor(readonly what: string, private readonly reentryFix = 'Locks are not re-entrant: release it before acquiring it again.') {}
 
   get holder(): LockOwner | undefined {
     return this.current?.owner
@@ -66,7 +70,7 @@ export class FifoLock {
    */
   request(owner: LockOwner, kind: HoldKind, onGrant: () => void, onFail: (error: Error) => void, timeoutMs?: number): void {
     if (this.current?.owner.session === owner.session && (kind === 'user' || this.current.kind === 'user')) {
-      onFail(new MpError(`${capitalize(this.what)} is already held by this worker (${describeOwner(this.current.owner)}). Locks are not re-entrant: release it before acquiring it again.`))
+      onFail(new MpError(`${capitalize(this.what)} is already held by this worker (${describeOwner(this.current.owner)}). ${this.reentryFix}`))
       return
     }
     if (!this.current) {
@@ -75,7 +79,9 @@ export class FifoLock {
       return
     }
     const waiter: Waiter = { owner, kind, grant: onGrant, fail: onFail }
-    if (timeoutMs !== undefined && timeoutMs >= 0) {
+    // A wait longer than a timer can hold (about 24.8 days) is a wait without one: the test's own
+    // timeout, or the end of the run, comes first.
+    if (timeoutMs !== undefined && timeoutMs >= 0 && timeoutMs <= LONGEST_TIMER_MS) {
       waiter.timer = setTimeout(() => this.timeOut(waiter, timeoutMs), timeoutMs)
     }
     this.waiters.push(waiter)

@@ -59,12 +59,12 @@ export class RunStore {
 
   /** @internal */
   keyLock(key: string): FifoLock {
-    return getOrCreate(this.keyLocks, key, () => new FifoLock(`board key "${key}"`))
+    return getOrCreate(this.keyLocks, key, () => new FifoLock(`board key "${key}"`, `Updates of one key do not nest: update "${key}" outside its own update's callback.`))
   }
 
   /** @internal */
   trail(name: string): Trail {
-    return getOrCreate(this.trails, name, () => ({ lock: new FifoLock(`trail "${name}"`), counts: new Map() }))
+    return getOrCreate(this.trails, name, () => ({ lock: new FifoLock(`trail "${name}"`, `A trail's phases do not nest: call mpTrail("${name}", ...) again outside the callback of the one running.`), counts: new Map() }))
   }
 
   /** @internal Forgets locks nobody holds or waits for, so a long watch session does not grow. */

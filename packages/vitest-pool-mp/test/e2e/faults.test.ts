@@ -156,6 +156,20 @@ describe('a worker that dies or hangs never loses a result', () => {
     expect(run.json?.numPassedTests).toBe(2)
   })
 
+  test('a watchdog limit longer than a timer can hold (2 ** 31 ms) waits quietly, without a timer that overflows', async () => {
+    const overflows: string[] = []
+    const onWarning = (warning: Error) => warning.name === 'TimeoutOverflowWarning' && overflows.push(warning.message)
+    process.on('warning', onWarning)
+    process.env.MP_GRACE = String(2 ** 31)
+    const run = await runFixture('faults-slow-hooks').finally(() => {
+      delete process.env.MP_GRACE
+      process.off('warning', onWarning)
+    })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(run.json?.numPassedTests).toBe(2)
+    expect(overflows).toEqual([])
+  })
+
   // A worker paused at a breakpoint (or waiting for a debugger) blocks like a busy loop: the
   // fixture's test blocks past the watchdog's limit, as a debugger would hold it. Resumed, the
   // test meets Vitest's own timeout, as on forks.

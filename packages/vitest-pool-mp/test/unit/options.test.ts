@@ -40,6 +40,8 @@ describe('resolveOptions', () => {
   test.each([
     [-1, '-1'],
     [1.5, '1.5'],
+    [Number.NaN, 'NaN'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
     [true, 'true'],
     ['10', '"10"'],
   ])('watchdogGrace %j is refused, naming the path, the value and what is accepted', (value, shown) => {

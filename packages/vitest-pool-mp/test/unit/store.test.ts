@@ -55,6 +55,20 @@ describe('locks', () => {
     expect(() => b!.release('db')).toThrow(/this worker does not hold it \(it is held by process 1002/)
   })
 
+  test('a timeout longer than a timer can hold (2 ** 31 ms) waits for the lock, without a timer that would fire at once', async () => {
+    const { sessions: [a, b] } = workers(2)
+    await a!.acquire('db')
+    let granted = false
+    const waits = b!.acquire('db', {}, 2 ** 31).then(() => {
+      granted = true
+    })
+    await new Promise(resolve => setTimeout(resolve, 20))
+    expect(granted).toBe(false)
+    a!.release('db')
+    await waits
+    expect(granted).toBe(true)
+  })
+
   test('only the holder may release', async () => {
     const { sessions: [a, b] } = workers(2)
     expect(() => a!.release('db')).toThrow('[vitest-pool-mp] Cannot release lock "db": nobody holds it.')
@@ -188,6 +202,13 @@ describe('trails', () => {
     b!.exitTrail('Db', 'finish', true)
     a!.close()
     expect(store.trailCount('Db')).toBe(0)
+  })
+
+  test('a trail entered again inside its own callback is an error that says phases do not nest', async () => {
+    const { sessions: [a] } = workers(1)
+    await a!.enterTrail('N', 'start')
+    await expect(a!.enterTrail('N', 'start')).rejects.toThrow(/\[vitest-pool-mp\] Trail "N" is already held by this worker .*A trail's phases do not nest: call mpTrail\("N", \.\.\.\) again outside the callback of the one running\./)
+    a!.exitTrail('N', 'start', true)
   })
 
   test('a trail is held alone: other trails and locks stay free while its callback runs', async () => {
