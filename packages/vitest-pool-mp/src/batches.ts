@@ -54,7 +54,9 @@ export interface WholeFile {
 /**
  * Rules:
  * 1. Runnable tests of a `free` or `isolated_free` group, and ungrouped tests, get a batch each
- *    (with `ungrouped: 'file'`, a file's ungrouped tests share one batch).
+ *    (with `ungrouped: 'file'`, a file's ungrouped tests share one batch). Tests of one file and
+ *    group with the same full name share one, in file order: Vitest numbers their snapshots
+ *    (`name 1`, `name 2`) by their order in the file, and each worker would count from 1.
  * 2. A `serial` or `isolated_serial` group is one batch: its tests in file order, across files in run order.
  * 3. Batches are ordered isolated_serial, isolated_free, serial (and per-file batches), free;
  *    within that, longest first by the durations of the previous run (a test without one counts
@@ -79,16 +81,17 @@ export function planBatches(
     if (file.collectFailed) {
       continue
     }
-    for (const test of file.tests) {
-      if (!test.runnable) {
-        continue
-      }
+    const runnable = file.tests.filter(test => test.runnable)
+    const namesake = new Set(runnable.map(test => test.fullName).filter((name, index, names) => names.indexOf(name) !== index))
+    for (const test of runnable) {
       const strategy: Strategy = test.group === null ? 'free' : strategies.get(test.group) ?? 'free'
       const sharedKey = test.group !== null && isSerial(strategy)
         ? `group:${test.group}`
         : test.group === null && options.ungrouped === 'file'
           ? `file:${file.moduleId}`
-          : undefined
+          : namesake.has(test.fullName)
+            ? `name:${file.moduleId}\0${test.group}\0${test.fullName}`
+            : undefined
       const entry = { moduleId: file.moduleId, id: test.id, ancestors: test.ancestors }
       if (sharedKey === undefined) {
         drafts.push({ strategy, group: test.group, tests: [entry] })
@@ -96,7 +99,7 @@ export function planBatches(
       }
       let draft = shared.get(sharedKey)
       if (!draft) {
-        draft = { strategy: test.group === null ? 'serial' : strategy, group: test.group, tests: [] }
+        draft = { strategy: sharedKey.startsWith('file:') ? 'serial' : strategy, group: test.group, tests: [] }
         shared.set(sharedKey, draft)
         drafts.push(draft)
       }

@@ -2,7 +2,7 @@ import type Tinypool from 'tinypool'
 import type { Readable } from 'node:stream'
 import type { TinypoolChannel } from 'tinypool'
 import type { AskingWorker } from './known-answers.js'
-import type { AnswersMessage, ChildTask, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, UnplannedTest, VerdictMessage, VerifyMessage } from './protocol.js'
+import type { AnswersMessage, ChildTask, InlineSnapshotCheck, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, UnplannedTest, VerdictMessage, VerifyMessage } from './protocol.js'
 import type { RuntimeRPC, SerializedConfig, WorkerEnvironment, WorkerExecuteContext } from './vitest-types.js'
 import { createBirpc } from 'birpc'
 import { killChild, trackChild, untrackChild } from './child-reaper.js'
@@ -77,6 +77,8 @@ export interface ChildRequest {
   onProgress?: (progress: ProgressMessage) => void
   /** Called with the inline snapshots the worker would write into a source file. */
   onInlineSnapshots?: (edit: InlineSnapshotsMessage) => void
+  /** The inline snapshot assertions a test file of the batch ran under `-u`. */
+  onInlineChecks?: (checks: InlineSnapshotCheck[]) => void
   /** No other worker of the run runs tests of these files (so none writes their snapshots). */
   solo?: boolean
   /** Files whose collected tree main checks before their tests run, and how it answers. */
@@ -401,6 +403,9 @@ export class ChildHost {
           break
         case 'inline-snapshots':
           this.current?.onInlineSnapshots?.(message)
+          break
+        case 'inline-checks':
+          this.current?.onInlineChecks?.(message.checks)
           break
         case 'unplanned':
           this.current?.onUnplanned?.(message.tests)

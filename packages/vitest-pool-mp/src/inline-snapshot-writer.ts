@@ -4,7 +4,7 @@
 // the wrong place once it has changed (and in watch mode each write reloads the file and reruns
 // it). So the workers hand their edits to main, which writes them all once the run's batches
 // have ended, every file once.
-import type { InlineSnapshotsMessage } from './protocol.js'
+import type { InlineSnapshotCheck, InlineSnapshotsMessage } from './protocol.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { MpError } from './errors.js'
 import { mergeLineEdits } from './line-merge.js'
@@ -13,6 +13,7 @@ type Edit = Pick<InlineSnapshotsMessage, 'file' | 'base' | 'edited'>
 
 export class InlineSnapshotWriter {
   private pending: Edit[] = []
+  private checks: InlineSnapshotCheck[] = []
 
   constructor(private readonly format: (file: string) => string) {}
 
@@ -24,12 +25,21 @@ export class InlineSnapshotWriter {
     this.pending.push(edit)
   }
 
+  /** Inline snapshot assertions a worker ran under `-u`: two workers' tests may reach one with different values. */
+  addChecks(checks: readonly InlineSnapshotCheck[]): void {
+    this.checks.push(...checks)
+  }
+
   /** Writes every edit received so far into its file; returns an error for each that could not be written. */
   flush(): MpError[] {
     const edits = this.pending
     this.pending = []
     const errors: MpError[] = []
+    const refused = this.conflictingFiles(errors)
     for (const file of new Set(edits.map(edit => edit.file))) {
+      if (refused.has(file)) {
+        continue
+      }
       try {
         this.write(file, edits.filter(each => each.file === file), errors)
       }
@@ -38,6 +48,38 @@ export class InlineSnapshotWriter {
       }
     }
     return errors
+  }
+
+  /**
+   * The files where tests of different workers reached one assertion with different values. In one
+   * worker Vitest fails the second test (`toMatchInlineSnapshot with different snapshots cannot be
+   * called at the same location`) and writes neither; here the tests have ended, so the run fails
+   * with that error and nothing is written into the file.
+   */
+  private conflictingFiles(errors: MpError[]): Set<string> {
+    const checks = this.checks
+    this.checks = []
+    const byPlace = new Map<string, InlineSnapshotCheck[]>()
+    for (const check of checks) {
+      const place = `${check.file}:${check.line}:${check.column}`
+      byPlace.set(place, [...byPlace.get(place) ?? [], check])
+    }
+    const refused = new Set<string>()
+    for (const same of byPlace.values()) {
+      const values = new Map(same.map(check => [check.snapshot, check.test]))
+      if (values.size < 2) {
+        continue
+      }
+      const { file, line, column } = same[0]!
+      refused.add(file)
+      const received = [...values].map(([snapshot, test]) => `"${test}" received ${oneLine(snapshot)}`).join('; ')
+      errors.push(new MpError(
+        `toMatchInlineSnapshot with different snapshots cannot be called at the same location: ${this.format(file)}:${line}:${column + 1} (${received}). `
+        + `The tests ran in different workers, so neither failed; nothing was written into ${this.format(file)}. `
+        + 'Give each test its own snapshot (toMatchSnapshot, or an inline snapshot in each test).',
+      ))
+    }
+    return refused
   }
 
   private write(file: string, edits: readonly Edit[], errors: MpError[]): void {
@@ -60,4 +102,9 @@ export class InlineSnapshotWriter {
       writeFileSync(file, content, 'utf-8')
     }
   }
+}
+
+function oneLine(snapshot: string): string {
+  const text = snapshot.replace(/\s*\n\s*/g, ' ').trim()
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }

@@ -1010,6 +1010,7 @@ export class ProjectRun {
       onProgress: progress => merger.noteProgress(progress),
       onUnplanned: tests => merger.noteUnplanned(batch, tests),
       onInlineSnapshots: edit => this.inlineSnapshots.add(edit),
+      onInlineChecks: checks => this.inlineSnapshots.addChecks(checks),
       ...(verify && { verify }),
       solo: batch.files.every(entry => this.batchesPerFile.get(entry.moduleId) === 1),
     })

@@ -160,6 +160,28 @@ export interface InlineSnapshotsMessage {
   edited: string
 }
 
+/** One inline snapshot assertion a worker ran while updating snapshots (`-u`). */
+export interface InlineSnapshotCheck {
+  /** Where the assertion is: the source file, and its line and column as Vitest locates it. */
+  file: string
+  line: number
+  column: number
+  /** What it received, serialized as Vitest writes it. */
+  snapshot: string
+  /** The test's full name. */
+  test: string
+}
+
+/**
+ * Child to main, at the end of a test file under `-u`: every inline snapshot assertion it ran, so
+ * main sees two workers' tests reach one assertion with different values, as Vitest would in one.
+ */
+export interface InlineChecksMessage {
+  [MP_TAG]: true
+  kind: 'inline-checks'
+  checks: InlineSnapshotCheck[]
+}
+
 /**
  * Child to main, every {@link HEARTBEAT_MS} while a request runs: its event loop turns. The
  * watchdog is for code that never yields (Vitest's own timeouts end the rest), so a worker
@@ -173,7 +195,7 @@ export interface HeartbeatMessage {
 /** How often a running worker sends a heartbeat: well under any watchdog limit (a timeout plus the grace). */
 export const HEARTBEAT_MS = 500
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | UnplannedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | HeartbeatMessage
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | UnplannedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | InlineChecksMessage | HeartbeatMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 
@@ -202,6 +224,8 @@ export interface ChildServices {
   attachMpGroup: (describe: object) => void
   /** Hands main the inline snapshots this worker would write into `file`. */
   inlineSnapshots: (file: string, base: string, edited: string) => void
+  /** Hands main the inline snapshot assertions a test file ran under `-u`. */
+  inlineChecks: (checks: InlineSnapshotCheck[]) => void
 }
 
 export function isMpMessage(message: unknown): message is MpMessage {

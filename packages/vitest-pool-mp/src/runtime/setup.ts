@@ -3,7 +3,7 @@
 // worker that dies or hangs never takes a finished test's result, or the name of the running test, with it.
 import type { RunnerTestCase } from 'vitest'
 import type { ChildServices } from '../protocol.js'
-import { describe, TestRunner } from 'vitest'
+import { describe, expect, TestRunner } from 'vitest'
 
 // protocol.ts CHILD_SERVICES_KEY, spelt out: at run time this file imports nothing but vitest (which
 // Vitest hands over without asking), since each import would cost every worker a round trip to the
@@ -78,4 +78,30 @@ if (progress) {
       })
     })
   })
+}
+
+// Under `-u`, Vitest refuses one inline snapshot assertion reached with different values, but only
+// within one worker: the file's tests that ran here hand main what each assertion received.
+const inlineChecks = child?.inlineChecks
+if (inlineChecks) {
+  interface InlineStack { file: string, line: number, column: number, testId: string, snapshot: string }
+  interface SnapshotStateShape { testFilePath?: string, _updateSnapshot?: string, _inlineSnapshotStacks?: InlineStack[] }
+  type TaskShape = { id: string, name: string, tasks?: TaskShape[] }
+  const namesById = (tasks: readonly TaskShape[] | undefined, prefix: string[] = [], names = new Map<string, string>()) => {
+    for (const task of tasks ?? []) {
+      names.set(task.id, [...prefix, task.name].join(' > '))
+      namesById(task.tasks, [...prefix, task.name], names)
+    }
+    return names
+  }
+  // Not async, for the reason above.
+  onAround('aroundAll', (runSuite, suite) => Promise.resolve(runSuite()).finally(() => {
+    const state = expect.getState().snapshotState as unknown as SnapshotStateShape | undefined
+    const stacks = state?._inlineSnapshotStacks
+    if (!suite?.file || !state || state.testFilePath !== suite.file.filepath || state._updateSnapshot !== 'all' || !stacks?.length) {
+      return
+    }
+    const names = namesById((suite.file as unknown as TaskShape).tasks)
+    inlineChecks(stacks.map(stack => ({ file: stack.file, line: stack.line, column: stack.column, snapshot: stack.snapshot, test: names.get(stack.testId) ?? stack.testId })))
+  }))
 }

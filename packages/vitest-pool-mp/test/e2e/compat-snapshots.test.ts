@@ -8,9 +8,14 @@ const EXPECTED_KEYS = ['snap one 1', 'snap three 1', 'snap three > named 1', 'sn
 // maxWorkers is 3: the first three free tests wait for each other (see compat-snapshots/barrier.ts).
 const OVERLAP = { SNAP_BARRIER: '3' }
 
+/** The keys in a .snap file's text, sorted. */
+function keysIn(text: string): string[] {
+  return [...text.matchAll(/^exports\[`(.+)`\] = /gm)].map(match => match[1]!).sort()
+}
+
 /** The keys of a .snap file, sorted. */
 function snapKeys(file: string): string[] {
-  return [...readFileSync(file, 'utf-8').matchAll(/^exports\[`(.+)`\] = /gm)].map(match => match[1]!).sort()
+  return keysIn(readFileSync(file, 'utf-8'))
 }
 
 describe('snapshots written by several workers of one file', () => {
@@ -126,6 +131,46 @@ describe('snapshots written by several workers of one file', () => {
     const forks = await written('forks')
     expect(forks).toContain('toMatchInlineSnapshot(`"second"`)')
     expect(await written('mp')).toBe(forks)
+  })
+
+  // Vitest numbers the snapshots of tests with one name in file order; in separate workers each
+  // would count from 1 and overwrite the other's entry.
+  test('tests of one name keep their numbered snapshots apart, as on forks, and the next run passes', async () => {
+    const written = async (pool: 'forks' | 'mp') => {
+      const copy = copyFixture('compat-snapshots')
+      copies.push(copy.dispose)
+      const snap = join(copy.root, '__snapshots__', 'namesakes.test.ts.snap')
+      const config = { update: 'new' as const, ...(pool === 'forks' && { pool: 'forks' }) }
+      const first = await runFixture(copy.root, { filters: ['namesakes.test.ts'], config })
+      expect(first.exitCode, `${pool}\n${first.stdout}\n${first.stderr}`).toBe(0)
+      const again = await runFixture(copy.root, { filters: ['namesakes.test.ts'], config: { ...config, update: false } })
+      expect(again.exitCode, `${pool}\n${again.stdout}\n${again.stderr}`).toBe(0)
+      expect(again.json?.numPassedTests).toBe(6)
+      return readFileSync(snap, 'utf-8')
+    }
+    const forks = await written('forks')
+    expect(keysIn(forks)).toEqual(['d > x 1', 'd > x 2', 'each 1 1', 'each 1 2', 'same 1', 'same 2'])
+    expect(await written('mp')).toBe(forks)
+  })
+
+  // In one worker Vitest fails the second test; split over workers each test passes on its own,
+  // and one of them rewrote the snapshot the other had matched.
+  test('one inline snapshot reached with different values under -u fails the run, as on forks, and the file is left alone', async () => {
+    const outcome = async (pool: 'forks' | 'mp') => {
+      const copy = copyFixture('compat-snapshots')
+      copies.push(copy.dispose)
+      const file = join(copy.root, 'inline-each.test.ts')
+      const before = readFileSync(file, 'utf-8')
+      const run = await runFixture(copy.root, { filters: ['inline-each.test.ts'], config: { update: 'all', ...(pool === 'forks' && { pool: 'forks' }) } })
+      expect(readFileSync(file, 'utf-8'), pool).toBe(before)
+      return { exitCode: run.exitCode, output: run.stdout + run.stderr }
+    }
+    const forks = await outcome('forks')
+    expect(forks.exitCode).toBe(1)
+    expect(forks.output).toContain('toMatchInlineSnapshot with different snapshots cannot be called at the same location')
+    const mp = await outcome('mp')
+    expect(mp.exitCode).toBe(1)
+    expect(mp.output).toMatch(/\[vitest-pool-mp\] toMatchInlineSnapshot with different snapshots cannot be called at the same location: inline-each\.test\.ts:5:13 \("each 1" received 1; "each 2" received 2\)/)
   })
 
   test('a mismatching snapshot fails like on forks, and the .snap file is left alone', async () => {

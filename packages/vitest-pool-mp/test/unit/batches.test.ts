@@ -5,10 +5,10 @@ import { describe, expect, test } from 'vitest'
 import { describeBatch, planBatches, sameIsolatedGroup } from '../../src/batches.js'
 import { STRATEGIES } from '../../src/strategy.js'
 
-function tst(id: string, options: { group?: string, runnable?: boolean, ancestors?: string[] } = {}): AnalyzedTest {
+function tst(id: string, options: { group?: string, runnable?: boolean, ancestors?: string[], fullName?: string } = {}): AnalyzedTest {
   return {
     id,
-    fullName: id,
+    fullName: options.fullName ?? id,
     runnable: options.runnable ?? true,
     group: options.group ?? null,
     ancestors: options.ancestors ?? [],
@@ -40,6 +40,21 @@ describe('planBatches', () => {
     ], groups({ F: 'free' }), { ungrouped: 'free' })
     expect(shape(batches)).toEqual(['F:free[a1]', '-:free[a2]', 'F:free[a3]'])
     expect(batches.map(batch => batch.id)).toEqual([1, 2, 3])
+  })
+
+  test('tests of one file and group with the same full name share one batch, in file order (snapshot numbering)', () => {
+    const batches = planBatches([
+      file('a', [
+        tst('a1', { fullName: 'same' }),
+        tst('a2', { fullName: 'other' }),
+        tst('a3', { fullName: 'same' }),
+        tst('a4', { fullName: 'same', group: 'F' }),
+        tst('a5', { fullName: 'same', runnable: false }),
+        tst('a6', { fullName: 'same', group: 'F' }),
+      ]),
+      file('b', [tst('b1', { fullName: 'same' })]),
+    ], groups({ F: 'free' }), { ungrouped: 'free' })
+    expect(shape(batches)).toEqual(['-:free[a1,a3]', '-:free[a2]', 'F:free[a4,a6]', '-:free[b1]'])
   })
 
   test('a group with no known strategy is treated as free', () => {
