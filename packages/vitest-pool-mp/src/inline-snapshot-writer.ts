@@ -72,7 +72,8 @@ export class InlineSnapshotWriter {
       }
       const { file, line, column } = same[0]!
       refused.add(file)
-      const received = [...values].map(([snapshot, test]) => `"${test}" received ${oneLine(snapshot)}`).join('; ')
+      // By the tests' names: the same message whichever worker ended first.
+      const received = [...values].sort(([, a], [, b]) => a.localeCompare(b, 'en', { numeric: true })).map(([snapshot, test]) => `"${test}" received ${oneLine(snapshot)}`).join('; ')
       errors.push(new MpError(
         `toMatchInlineSnapshot with different snapshots cannot be called at the same location: ${this.format(file)}:${line}:${column + 1} (${received}). `
         + `The tests ran in different workers, so neither failed; nothing was written into ${this.format(file)}. `

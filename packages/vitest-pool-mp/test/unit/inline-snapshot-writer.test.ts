@@ -49,3 +49,25 @@ test('a file that cannot be read is an error for its snapshots; later flushes st
   expect(writer.flush()).toEqual([])
   expect(readFileSync(file, 'utf-8')).toBe(base.replace('snap()', 'snap(1)'))
 })
+
+test('one assertion that tests of different workers reached with different values: an error, and nothing written into that file', () => {
+  const file = sourceFile(base)
+  const other = sourceFile(base)
+  const writer = new InlineSnapshotWriter(path => (path === file ? 'a.test.ts' : 'b.test.ts'))
+  writer.add({ file, base, edited: base.replace('snap()', 'snap(2)') })
+  writer.add({ file: other, base, edited: base.replace('snap()', 'snap(3)') })
+  writer.addChecks([
+    { file, line: 2, column: 0, snapshot: '2', test: 'each 2' },
+    { file: other, line: 2, column: 0, snapshot: '3', test: 'other' },
+  ])
+  writer.addChecks([
+    { file, line: 2, column: 0, snapshot: '1', test: 'each 1' },
+    { file, line: 4, column: 0, snapshot: '1', test: 'each 1' },
+  ])
+  expect(writer.flush().map(error => error.message)).toEqual([
+    '[vitest-pool-mp] toMatchInlineSnapshot with different snapshots cannot be called at the same location: a.test.ts:2:1 ("each 1" received 1; "each 2" received 2). '
+    + 'The tests ran in different workers, so neither failed; nothing was written into a.test.ts. Give each test its own snapshot (toMatchSnapshot, or an inline snapshot in each test).',
+  ])
+  expect(readFileSync(file, 'utf-8')).toBe(base)
+  expect(readFileSync(other, 'utf-8')).toBe(base.replace('snap()', 'snap(3)'))
+})
