@@ -720,8 +720,8 @@ export class ProjectRun {
       errors.push(new MpError(
         `Group "${planned.group}" is declared in ${this.format(file.moduleId)} by code the pool saw only when a worker loaded the file `
         + `(a helper, an import or a setup file), and also in ${others.map(moduleId => this.format(moduleId)).join(', ')}, which was already planned. `
-        + `Declare the group in ${this.format(file.moduleId)} with a literal describe.mpGroup("${planned.group}", ...) so it is planned with the others, `
-        + 'or set mpPlugin({ staticPlan: false }) to collect every file before planning.',
+        + `If the test file can declare it, do so with a literal describe.mpGroup("${planned.group}", ...) in ${this.format(file.moduleId)}, so it is planned with the others; `
+        + 'where it cannot (a setup file declares the group for every test file), set mpPlugin({ staticPlan: false }) to collect every file before planning.',
         { files: [file.moduleId] },
       ))
     }

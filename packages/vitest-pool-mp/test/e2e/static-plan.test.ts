@@ -91,7 +91,8 @@ test('a group that code unseen in the source joins, when another file already pl
   expect(hidden.status).toBe('failed')
   expect(hidden.message).toContain('[vitest-pool-mp] Group "Hidden" is declared in f-hidden.test.ts by code the pool saw only when a worker loaded the file')
   expect(hidden.message).toContain('also in g-literal.test.ts')
-  expect(hidden.message).toContain('describe.mpGroup("Hidden", ...)')
+  expect(hidden.message).toContain('describe.mpGroup("Hidden", ...) in f-hidden.test.ts')
+  expect(hidden.message).toContain('where it cannot (a setup file declares the group for every test file), set mpPlugin({ staticPlan: false })')
   const literal = results.find(result => result.name.endsWith('g-literal.test.ts'))!
   expect(literal.status).toBe('passed')
   expect(run.stdout).toContain('f-hidden.test.ts')
