@@ -18,10 +18,10 @@ const ENTRIES = {
   'child/child-entry': 'src/child/child-entry.ts',
 }
 
-// Modules that import Vitest's test API (or only serve code that does). They run only inside a test
-// file's worker, once Vitest is loaded there: in the shared chunk they would load a copy of
-// `vitest` into the main process and into a child before its Vitest worker starts.
-const TEST_FILE_SIDE = /[\\/]src[\\/](runtime[\\/](?!groups\.ts$)|store[\\/]store-client\.ts$)/
+// The runtime's modules that import Vitest's test API. They run only inside a test file's worker,
+// once Vitest is loaded there: in the shared chunk they would load a copy of `vitest` into the main
+// process and into a child before its Vitest worker starts.
+const TEST_FILE_SIDE = /[\\/]src[\\/]runtime[\\/](?!groups\.ts$)/
 
 // The shared state's store and its wire, shared by main and the runtime (which runs a local store
 // outside an mp child); the child entry only passes its messages on.

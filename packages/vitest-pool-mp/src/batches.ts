@@ -82,7 +82,8 @@ export function planBatches(
       continue
     }
     const runnable = file.tests.filter(test => test.runnable)
-    const namesake = new Set(runnable.map(test => test.fullName).filter((name, index, names) => names.indexOf(name) !== index))
+    const seen = new Set<string>()
+    const namesake = new Set(runnable.map(test => test.fullName).filter(name => seen.has(name) || !seen.add(name)))
     for (const test of runnable) {
       const strategy: Strategy = test.group === null ? 'free' : strategies.get(test.group) ?? 'free'
       const sharedKey = test.group !== null && isSerial(strategy)

@@ -62,7 +62,9 @@ export class InlineSnapshotWriter {
     const byPlace = new Map<string, InlineSnapshotCheck[]>()
     for (const check of checks) {
       const place = `${check.file}:${check.line}:${check.column}`
-      byPlace.set(place, [...byPlace.get(place) ?? [], check])
+      const same = byPlace.get(place) ?? []
+      same.push(check)
+      byPlace.set(place, same)
     }
     const refused = new Set<string>()
     for (const same of byPlace.values()) {

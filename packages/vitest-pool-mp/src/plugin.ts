@@ -70,7 +70,7 @@ export function mpPlugin(options?: MpPoolOptions): Plugin {
       // A project that extends the root's config runs the root's plugins first, then its own: the
       // last mpPlugin() sets the project's options. A runner the config names itself stays.
       const runner = config.poolRunner
-      if (runner?.name !== POOL_NAME || (installedBy.has(runner) && installedBy.get(runner) !== plugin)) {
+      if (runner?.name !== POOL_NAME || (installedBy.get(runner) ?? plugin) !== plugin) {
         config.poolRunner = mpPool(options)
         installedBy.set(config.poolRunner, plugin)
       }

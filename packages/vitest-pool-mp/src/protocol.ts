@@ -224,8 +224,8 @@ export interface ChildServices {
   attachMpGroup: (describe: object) => void
   /** Hands main the inline snapshots this worker would write into `file`. */
   inlineSnapshots: (file: string, base: string, edited: string) => void
-  /** Hands main the inline snapshot assertions a test file ran under `-u`. */
-  inlineChecks: (checks: InlineSnapshotCheck[]) => void
+  /** Hands main the inline snapshot assertions a test file ran; present only while the run updates every snapshot (`-u`). */
+  inlineChecks?: (checks: InlineSnapshotCheck[]) => void
 }
 
 export function isMpMessage(message: unknown): message is MpMessage {

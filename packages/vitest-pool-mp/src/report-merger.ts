@@ -406,7 +406,7 @@ export class ReportMerger {
     for (const entry of batch.files) {
       const tree = this.files.get(entry.moduleId)?.tree
       if (tree) {
-        planned[entry.moduleId] = countTests(tree)
+        planned[entry.moduleId] = countFileTests(tree)
       }
     }
     return { tests: ownedTestIds(batch), planned }
@@ -1085,7 +1085,18 @@ function workerError(message: string, cause?: SerializedCause): TaskError {
   return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}`, ...(cause && { cause }) } as TaskError
 }
 
-/** How many tests a tree has. */
+const testCounts = new WeakMap<RunnerTestFile, number>()
+
+/** How many tests a file's tree has; counted once per tree, as every batch of the file asks. */
+function countFileTests(file: RunnerTestFile): number {
+  let count = testCounts.get(file)
+  if (count === undefined) {
+    count = countTests(file)
+    testCounts.set(file, count)
+  }
+  return count
+}
+
 function countTests(task: RunnerTestFile | Task): number {
   return task.type === 'suite' ? task.tasks.reduce((sum, child) => sum + countTests(child), 0) : 1
 }

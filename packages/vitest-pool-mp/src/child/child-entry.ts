@@ -40,7 +40,7 @@ const ownedReports = new OwnedReports()
 const workerFixtures = new FileScopedWorkerFixtures()
 let ownedNext: Pick<OwnedTestsMessage, 'tests' | 'planned'> | undefined
 let onVerdict: (() => void) | undefined
-;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = {
+const services: ChildServices = {
   progress: (progress) => {
     if (progress.phase === 'begin') {
       testBegan.set(progress.testId, ownNow())
@@ -69,8 +69,9 @@ let onVerdict: (() => void) | undefined
   },
   attachMpGroup: describe => attachMpGroup(describe as MpDescribe),
   inlineSnapshots: (file, base, edited) => processSend({ [MP_TAG]: true, kind: 'inline-snapshots', file, base, edited } satisfies InlineSnapshotsMessage),
-  inlineChecks: checks => processSend({ [MP_TAG]: true, kind: 'inline-checks', checks } satisfies InlineChecksMessage),
 }
+;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = services
+const sendInlineChecks: NonNullable<ChildServices['inlineChecks']> = checks => processSend({ [MP_TAG]: true, kind: 'inline-checks', checks } satisfies InlineChecksMessage)
 
 // The main process is gone (killed, or closed without stopping us): nothing is left to report to.
 process.on('disconnect', () => processExit(1))
@@ -164,6 +165,8 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
       },
       runTests: async (state, traces) => {
         answerLater = (state.config as { detectAsyncLeaks?: boolean }).detectAsyncLeaks ? callback => ownSetImmediate(callback) : ownQueueMicrotask
+        // Read by the setup file as it starts each test file: without -u its hook is not registered.
+        services.inlineChecks = state.config.snapshotOptions.updateSnapshot === 'all' ? sendInlineChecks : undefined
         await keepV8CoverageSession(state.config.coverage, task.vitestWorker)
         await matchSkippedSnapshotsExactly(task.vitestWorker)
         return runBaseTests('run', state, traces)

@@ -85,7 +85,7 @@ if (progress) {
 const inlineChecks = child?.inlineChecks
 if (inlineChecks) {
   interface InlineStack { file: string, line: number, column: number, testId: string, snapshot: string }
-  interface SnapshotStateShape { testFilePath?: string, _updateSnapshot?: string, _inlineSnapshotStacks?: InlineStack[] }
+  interface SnapshotStateShape { testFilePath?: string, _inlineSnapshotStacks?: InlineStack[] }
   type TaskShape = { id: string, name: string, tasks?: TaskShape[] }
   const namesById = (tasks: readonly TaskShape[] | undefined, prefix: string[] = [], names = new Map<string, string>()) => {
     for (const task of tasks ?? []) {
@@ -98,7 +98,7 @@ if (inlineChecks) {
   onAround('aroundAll', (runSuite, suite) => Promise.resolve(runSuite()).finally(() => {
     const state = expect.getState().snapshotState as unknown as SnapshotStateShape | undefined
     const stacks = state?._inlineSnapshotStacks
-    if (!suite?.file || !state || state.testFilePath !== suite.file.filepath || state._updateSnapshot !== 'all' || !stacks?.length) {
+    if (!suite?.file || !state || state.testFilePath !== suite.file.filepath || !stacks?.length) {
       return
     }
     const names = namesById((suite.file as unknown as TaskShape).tasks)
