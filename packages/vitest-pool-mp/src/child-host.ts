@@ -79,6 +79,8 @@ export interface ChildRequest {
   onInlineSnapshots?: (edit: InlineSnapshotsMessage) => void
   /** The inline snapshot assertions a test file of the batch ran under `-u`. */
   onInlineChecks?: (checks: InlineSnapshotCheck[]) => void
+  /** A test file's .snap file this worker removed, as its merge left it empty. */
+  onSnapshotRemoved?: (testFile: string, snapFile: string) => void
   /** No other worker of the run runs tests of these files (so none writes their snapshots). */
   solo?: boolean
   /** Files whose collected tree main checks before their tests run, and how it answers. */
@@ -406,6 +408,9 @@ export class ChildHost {
           break
         case 'inline-checks':
           this.current?.onInlineChecks?.(message.checks)
+          break
+        case 'snapshot-removed':
+          this.current?.onSnapshotRemoved?.(message.testFile, message.snapFile)
           break
         case 'unplanned':
           this.current?.onUnplanned?.(message.tests)

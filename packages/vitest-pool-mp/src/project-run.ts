@@ -1011,6 +1011,7 @@ export class ProjectRun {
       onUnplanned: tests => merger.noteUnplanned(batch, tests),
       onInlineSnapshots: edit => this.inlineSnapshots.add(edit),
       onInlineChecks: checks => this.inlineSnapshots.addChecks(checks),
+      onSnapshotRemoved: (testFile, snapFile) => merger.noteSnapshotRemoved(testFile, snapFile),
       ...(verify && { verify }),
       solo: batch.files.every(entry => this.batchesPerFile.get(entry.moduleId) === 1),
     })

@@ -183,6 +183,19 @@ export interface InlineChecksMessage {
 }
 
 /**
+ * Child to main: merging this worker's changes into a test file's .snap left it empty, so the
+ * worker removed it. The worker's own snapshot result cannot say so (Vitest saw the entries of
+ * other workers' tests in it); main reports the file removed if it is still gone once the test
+ * file's batches have all ended, as one worker running the whole file would.
+ */
+export interface SnapshotRemovedMessage {
+  [MP_TAG]: true
+  kind: 'snapshot-removed'
+  testFile: string
+  snapFile: string
+}
+
+/**
  * Child to main, every {@link HEARTBEAT_MS} while a request runs: its event loop turns. The
  * watchdog is for code that never yields (Vitest's own timeouts end the rest), so a worker
  * awaiting something slow, a hook with a long timeout of its own say, is not taken for hung.
@@ -195,7 +208,7 @@ export interface HeartbeatMessage {
 /** How often a running worker sends a heartbeat: well under any watchdog limit (a timeout plus the grace). */
 export const HEARTBEAT_MS = 500
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | UnplannedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | InlineChecksMessage | HeartbeatMessage
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | UnplannedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | InlineChecksMessage | SnapshotRemovedMessage | HeartbeatMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 
@@ -226,6 +239,8 @@ export interface ChildServices {
   inlineSnapshots: (file: string, base: string, edited: string) => void
   /** Hands main the inline snapshot assertions a test file ran; present only while the run updates every snapshot (`-u`). */
   inlineChecks?: (checks: InlineSnapshotCheck[]) => void
+  /** Tells main this worker removed the .snap file of `testFile`, which its merge left empty. */
+  snapshotRemoved: (testFile: string, snapFile: string) => void
 }
 
 export function isMpMessage(message: unknown): message is MpMessage {

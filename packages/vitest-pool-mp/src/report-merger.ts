@@ -3,6 +3,7 @@ import type { Deferred } from './deferred.js'
 import type { ProgressMessage, UnplannedTest } from './protocol.js'
 import type { SnapshotResult } from './snapshot-results.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
+import { existsSync } from 'node:fs'
 import { CANCELLED } from './batch-failure.js'
 import { ownedTestIds } from './batches.js'
 import { createDeferred } from './deferred.js'
@@ -77,6 +78,8 @@ interface FileState {
   pendingBatches: Set<number>
   /** What the batches that own part of the file reported of its snapshots; sent merged once it is done. */
   snapshots: SnapshotResult[]
+  /** The file's .snap file, once a worker removed it (its merge left it empty). */
+  removedSnapFile?: string
   done: Deferred<void>
 }
 
@@ -381,7 +384,7 @@ export class ReportMerger {
 
   /** Every batch touching the file has ended: its snapshots are reported as one, and its report is complete. */
   private completeFile(file: FileState): void {
-    const snapshots = mergeSnapshotResults(file.snapshots.splice(0))
+    const snapshots = mergeSnapshotResults(file.snapshots.splice(0), file.removedSnapFile !== undefined && !existsSync(file.removedSnapFile))
     if (snapshots) {
       void this.target.snapshotSaved(snapshots)
     }
@@ -491,6 +494,14 @@ export class ReportMerger {
         return file ? void file.snapshots.push(result) : this.target.snapshotSaved(result)
       },
     } as RuntimeRPC
+  }
+
+  /** A worker removed the test file's .snap file: reported as removed if it is still gone when the file is done. */
+  noteSnapshotRemoved(testFile: string, snapFile: string): void {
+    const file = this.files.get(testFile)
+    if (file) {
+      file.removedSnapFile = snapFile
+    }
   }
 
   /** Records a test's begin or end as its worker announced it, for use if the worker dies. */

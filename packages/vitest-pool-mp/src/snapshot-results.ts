@@ -10,15 +10,17 @@ export type SnapshotResult = Parameters<RuntimeRPC['snapshotSaved']>[0]
  * unchecked belongs to one of its own tests or to no test at all: obsolete either way, and listed
  * once, where Vitest counted an obsolete snapshot once per batch that reported it. (On Vitest 4
  * the workers count a skipped test's own snapshots only, as Vitest 5 does: see snapshot-skip-match.)
+ * `removedByMerge`: a worker's merge left the file's .snap empty and removed it, and it is still
+ * gone; Vitest, in each worker, had seen other workers' entries in it and saved it.
  */
-export function mergeSnapshotResults(results: readonly SnapshotResult[]): SnapshotResult | undefined {
+export function mergeSnapshotResults(results: readonly SnapshotResult[], removedByMerge = false): SnapshotResult | undefined {
   const [first] = results
   if (!first) {
     return undefined
   }
   const uncheckedKeys = [...new Set(results.flatMap(result => result.uncheckedKeys))]
   const sum = (count: (result: SnapshotResult) => number) => results.reduce((total, result) => total + count(result), 0)
-  const fileDeleted = results.every(result => result.fileDeleted)
+  const fileDeleted = removedByMerge || results.every(result => result.fileDeleted)
   return {
     ...first,
     added: sum(result => result.added),

@@ -36,10 +36,14 @@ function headerOf(content: string | null): string | undefined {
   return first?.startsWith('//') ? first : undefined
 }
 
+function childServices(): ChildServices | undefined {
+  return (globalThis as Record<symbol, ChildServices | undefined>)[CHILD_SERVICES_KEY]
+}
+
 class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
   private readonly readAtStart = new Map<string, string | null>()
-  /** The .snap files of this worker's test files: the only files merged entry by entry. */
-  private readonly snapFiles = new Set<string>()
+  /** The .snap files of this worker's test files, the only files merged entry by entry, with their test files. */
+  private readonly snapFiles = new Map<string, string>()
   /** Files of toMatchFileSnapshot: each is one assertion's, and Vitest's own handling is right. */
   private readonly rawFiles = new Set<string>()
   /** Per source file this worker writes inline snapshots into: the text it made its edits against. */
@@ -47,7 +51,7 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
 
   override async resolvePath(filepath: string): Promise<string> {
     const path = await super.resolvePath(filepath)
-    this.snapFiles.add(path)
+    this.snapFiles.set(path, filepath)
     // A new snapshot state (a new file, or with module isolation the next batch) reads it anew.
     this.readAtStart.delete(path)
     return path
@@ -78,7 +82,7 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
       return this.merge(filepath, snapshot)
     }
     const base = this.sourceBases.get(filepath)
-    const child = (globalThis as Record<symbol, ChildServices | undefined>)[CHILD_SERVICES_KEY]
+    const child = childServices()
     if (this.rawFiles.has(filepath) || base === undefined || !child) {
       return super.saveSnapshotFile(filepath, snapshot)
     }
@@ -114,6 +118,9 @@ class MergingSnapshotEnvironment extends VitestSnapshotEnvironment {
       if (merged.size === 0) {
         rmSync(filepath, { force: true })
         this.readAtStart.set(filepath, null)
+        if (current !== null) {
+          childServices()?.snapshotRemoved(this.snapFiles.get(filepath)!, filepath)
+        }
         return
       }
       const body = [...merged.keys()].sort((keyOrder ??= new Intl.Collator('en', { numeric: true })).compare).map(key => merged.get(key)!).join('\n\n')

@@ -35,4 +35,10 @@ describe('mergeSnapshotResults', () => {
     expect(mergeSnapshotResults([result({ fileDeleted: true }), result({ fileDeleted: false })])!.fileDeleted).toBe(false)
     expect(mergeSnapshotResults([result({ fileDeleted: true }), result({ fileDeleted: true })])!.fileDeleted).toBe(true)
   })
+
+  test('a file a worker\'s merge removed, and still gone, is deleted, though each worker saved it', () => {
+    const saved = [result({ uncheckedKeys: ['a 1'] }), result({ uncheckedKeys: ['b 1'] })]
+    expect(mergeSnapshotResults(saved, true)).toMatchObject({ fileDeleted: true, unchecked: 0, uncheckedKeys: ['a 1', 'b 1'] })
+    expect(mergeSnapshotResults(saved, false)).toMatchObject({ fileDeleted: false, unchecked: 2 })
+  })
 })
