@@ -6,9 +6,9 @@ import { POOL_NAME } from './pool-name.js'
 import { resolveOptions } from './options.js'
 import { mpPool } from './pool.js'
 import { runningVitestNode } from './running-vitest.js'
+import { SETUP_FILE } from './setup-file.js'
 import type {} from 'vitest/config'
 
-const SETUP_FILE = fileURLToPath(new URL('./runtime/setup.js', import.meta.url))
 const DIST_DIR = fileURLToPath(new URL('.', import.meta.url))
 /** The same directory as Vite writes paths (forward slashes), without the trailing one. */
 const DIST_DIR_FOR_VITE = DIST_DIR.replaceAll('\\', '/').replace(/\/$/, '')

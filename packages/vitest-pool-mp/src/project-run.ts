@@ -35,6 +35,7 @@ import { BatchScheduler } from './scheduler.js'
 import { analyzeFile } from './test-tree.js'
 import { vitestWorkerUrl } from './running-vitest.js'
 import { timerDelay } from './timer-delay.js'
+import { withoutPoolSetupTime } from './setup-file.js'
 import { watchdogLimit } from './watchdog-limit.js'
 import { POOL_NAME } from './pool-name.js'
 import { choosePredictedFiles, chooseWholeFiles, matchesWholePlan, predictedGroups, predictedTree, scanFiles } from './static-plan.js'
@@ -95,8 +96,10 @@ export class ProjectRun {
   ) {
     const methods = vitestNode.createMethodsRPC(project, { collect: poolOptions.method === 'collect', cacheFs: true })
     const reportDependencies = (methods as { onTestModuleDependencies?: DependencyReport }).onTestModuleDependencies
+    const withoutSetupTime = withoutPoolSetupTime(project.config.setupFiles)
     this.target = {
       ...methods,
+      ...(withoutSetupTime && { onCollected: files => methods.onCollected(withoutSetupTime(files)) }),
       // With `bail`, every worker whose failure reaches the limit asks Vitest to cancel, and with
       // a test per worker several do. Vitest takes a second cancel for a forced one: it stops the
       // pool's workers at once and ends the run before their reports are in.

@@ -47,6 +47,10 @@ describe('reporters see the same run as on the forks pool', () => {
     expect(actual.logs).toEqual(expected.logs)
     expect(actual.other).toEqual(expected.other)
     expect(actual.tail).toEqual(expected.tail)
+    // The project has no setup files of its own: the pool's is not the user's setup time.
+    const setupTime = (stdout: string) => /Duration .*\bsetup (?!0ms)\d/.test(stdout)
+    expect(setupTime(forks.stdout)).toBe(false)
+    expect(setupTime(mp.stdout), mp.stdout).toBe(false)
   })
 
   test('junit: same test cases, results and failures', async () => {
