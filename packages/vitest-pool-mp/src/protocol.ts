@@ -243,6 +243,17 @@ export interface ChildServices {
   snapshotRemoved: (testFile: string, snapFile: string) => void
 }
 
+/**
+ * On a file an owned batch's worker reports collected (without its tasks): the mode each of the
+ * batch's own tests had when this worker loaded the file. A test whose `skipIf`/`runIf` reads
+ * state that changed since the file was collected (a file an earlier test of a serial group
+ * wrote) runs, or is skipped, in the worker against the plan: main takes the worker's mode.
+ */
+export const OWNED_MODES = 'mpOwnedModes'
+export interface OwnedModes {
+  [OWNED_MODES]?: Record<string, 'run' | 'skip' | 'only' | 'todo' | 'queued'>
+}
+
 export function isMpMessage(message: unknown): message is MpMessage {
   return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[MP_TAG] === true
 }

@@ -1,12 +1,13 @@
 import type { PlannedBatch } from './batches.js'
 import type { Deferred } from './deferred.js'
-import type { ProgressMessage, UnplannedTest } from './protocol.js'
+import type { OwnedModes, ProgressMessage, UnplannedTest } from './protocol.js'
 import type { SnapshotResult } from './snapshot-results.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
 import { existsSync } from 'node:fs'
 import { CANCELLED } from './batch-failure.js'
 import { ownedTestIds } from './batches.js'
 import { createDeferred } from './deferred.js'
+import { OWNED_MODES } from './protocol.js'
 import { reportFileNotRun } from './refused-file.js'
 import { mergeSnapshotResults } from './snapshot-results.js'
 
@@ -478,6 +479,7 @@ export class ReportMerger {
       onCollected: files => this.enqueue(async () => {
         this.collectedBatches.add(batch.id)
         for (const file of files) {
+          this.adoptModes((file as RunnerTestFile & OwnedModes)[OWNED_MODES])
           await this.ensureCollected(file.filepath)
         }
       }),
@@ -501,6 +503,21 @@ export class ReportMerger {
     const file = this.files.get(testFile)
     if (file) {
       file.removedSnapFile = snapFile
+    }
+  }
+
+  /**
+   * The worker's mode for each of its own tests, where it differs from the plan's: the test ran,
+   * or was skipped, as the worker loaded it, and reporters must see its result under that mode
+   * (a skipped test with a result counts twice, a planned one without a result stays pending).
+   * The tree Vitest holds is the plan's own objects, so they are changed in place.
+   */
+  private adoptModes(modes: OwnedModes[typeof OWNED_MODES]): void {
+    for (const [id, mode] of Object.entries(modes ?? {})) {
+      const task = this.tasks.get(id)
+      if (task && task.mode !== mode) {
+        task.mode = mode
+      }
     }
   }
 

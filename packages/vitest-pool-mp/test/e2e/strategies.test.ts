@@ -1,5 +1,8 @@
 import type { TestRecord } from '../fixtures/_shared/record'
 import type { FixtureRun } from './utils'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { maxOverlap, overlaps, runFixture, statuses } from './utils'
 
@@ -269,4 +272,40 @@ test('an isolated group keeps every project of the run from running beside it', 
       expect(overlaps(i, other), `${i.name} overlaps ${other.name}`).toBe(false)
     }
   }
+})
+
+// A test's skipIf/runIf read at collection and again in its worker, after an earlier file of its
+// serial group changed what it reads (or in a later process than the first load): the worker's
+// mode is what ran, and reporters must count each test once under it.
+describe('a test whose mode differs between its collection and its worker', () => {
+  const runModes = async (filters: string[], isolation: 'process' | 'module') => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mp-modes-')), 'state')
+    process.env.MP_ISOLATION = isolation
+    try {
+      return await runFixture('modes-differ', { filters, config: { env: { MODES_DIR: dir } } })
+    }
+    finally {
+      delete process.env.MP_ISOLATION
+      rmSync(dirname(dir), { recursive: true, force: true })
+    }
+  }
+
+  // eslint-disable-next-line no-control-regex
+  const withoutColors = (text: string) => text.replace(/\u001B\[[\d;]*m/g, '')
+
+  test.each(['process', 'module'] as const)('is reported as its worker ran it (isolation: %s)', async (isolation) => {
+    const group = await runModes(['build.test.ts', 'check.test.ts'], isolation)
+    expect(group.exitCode, group.stderr).toBe(0)
+    expect(statuses(group.json)).toEqual({
+      'Build builds': 'passed',
+      'Build checks the build output': 'passed',
+      'Build explains that the build is missing': 'skipped',
+    })
+    expect(withoutColors(group.stdout)).toMatch(/Tests {2}2 passed \| 1 skipped \(3\)/)
+
+    const reloaded = await runModes(['first-load.test.ts'], isolation)
+    expect(reloaded.exitCode, reloaded.stderr).toBe(0)
+    expect(statuses(reloaded.json)).toEqual({ 'runs unless first': 'passed', 'plain': 'passed' })
+    expect(withoutColors(reloaded.stdout)).toMatch(/Tests {2}2 passed \(2\)/)
+  })
 })
