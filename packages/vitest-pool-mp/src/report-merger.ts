@@ -750,6 +750,27 @@ export class ReportMerger {
   }
 
   /** Whether a task is inside a suite, at any depth. */
+  /**
+   * A cancelled batch's share of a suite it did not finish, as Vitest's runner ends a suite whose
+   * rest the cancel skipped: failed with a failed test, passed with a passed one, else skipped.
+   */
+  private cancelledShare(batch: PlannedBatch, suiteId: string): RunnerTaskResult {
+    let state: 'pass' | 'skip' = 'skip'
+    for (const entry of batch.files) {
+      for (const id of Array.isArray(entry.owned) ? entry.owned : []) {
+        const announced = this.progress.get(id)
+        if (announced?.phase !== 'end' || !this.isInside(id, suiteId)) {
+          continue
+        }
+        if (announced.state === 'fail') {
+          return { state: 'fail' }
+        }
+        state = announced.state === 'pass' ? 'pass' : state
+      }
+    }
+    return { state }
+  }
+
   private isInside(taskId: string, suiteId: string): boolean {
     for (let parent = this.parents.get(taskId); parent !== undefined; parent = this.parents.get(parent)) {
       if (parent === suiteId) {
@@ -991,9 +1012,9 @@ export class ReportMerger {
         const announced = this.progress.get(id)
         const running = this.testPrepared.has(id) || announced?.phase === 'begin'
         if (failure?.state === 'skip' && announced?.phase !== 'end') {
-          // Cancelled: like Vitest's own runner, update the state quietly; a suite that ends up
-          // skipped as a whole reports its tests itself.
-          outPacks.push([id, { state: 'skip' }, this.tasks.get(id)?.meta ?? {}])
+          // Cancelled: like Vitest's own runner, update the state quietly (with the reason, as its
+          // runner gives one); a suite that ends up skipped as a whole reports its tests itself.
+          outPacks.push([id, { state: 'skip', ...{ note: running ? failure.runningMessage : failure.pendingMessage } }, this.tasks.get(id)?.meta ?? {}])
           outEvents.push([id, 'test-cancel', undefined])
           this.cancelledQuietly.add(id)
           continue
@@ -1033,7 +1054,7 @@ export class ReportMerger {
       }
       const failed = failure?.state === 'fail'
         ? { state: 'fail' as const, ...(!blamed && suite.depth === 0 && { errors: [workerError(failure.afterTestsMessage, failure.cause)] }) }
-        : { state: 'skip' as const }
+        : failure?.state === 'skip' ? this.cancelledShare(batch, id) : { state: 'skip' as const }
       this.recordSuiteResult(id, suite, batch.id, skipped ?? failed, outPacks, outEvents)
     }
     if (outPacks.length || outEvents.length) {

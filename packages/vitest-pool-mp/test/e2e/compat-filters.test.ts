@@ -1,8 +1,9 @@
 import type { Reporter, TestModule, TestSpecification, TestUserConfig } from 'vitest/node'
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createVitest, version as vitestVersion } from 'vitest/node'
 import { describe, expect, test } from 'vitest'
@@ -224,6 +225,40 @@ describe('filters and run options behave as on the forks pool', () => {
       expect(events.filter(event => event.startsWith('suite ready ')).sort()).toEqual(['suite ready Sa', 'suite ready Sb'])
       expect(events.filter(event => event.startsWith('suite result ')).length).toBe(2)
       expect(events.filter(event => event.startsWith('result b free'))).toEqual(['result b free: skipped'])
+    }
+  })
+
+  // A worker stuck in a test that never yields cannot take the cancel, and is killed: its file
+  // used to end skipped (although a test in it had passed, and was then reported twice), and its
+  // tests without a result had no note saying why.
+  test('--bail=1: a file whose worker is killed after the bail keeps the results it had, and says why the rest did not run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-bail-killed-'))
+    const results: string[] = []
+    const ends: string[] = []
+    const record: Partial<Reporter> = {
+      onTestCaseResult: testCase => void results.push(testCase.fullName),
+      onTestModuleEnd: module => void ends.push(`${basename(module.moduleId)}: ${module.state()}`),
+      onTestRunEnd: modules => void modules.forEach(module => [...module.children.allTests()].forEach((testCase) => {
+        const result = testCase.result()
+        ends.push(`${testCase.fullName}: ${result.state}${result.state === 'skipped' && result.note ? ` (${result.note})` : ''}`)
+      })),
+    }
+    try {
+      const run = await runFixture('compat-bail-killed', { config: { bail: 1, env: { BAIL_DIR: dir }, reporters: ['default', record as never] } })
+      expect(run.exitCode).toBe(1)
+      expect(ends.sort()).toEqual([
+        'Long > after busy: skipped (Not run: the test run was cancelled.)',
+        'Long > busy: skipped (Not run: the test run was cancelled.)',
+        'Long > quick first: passed',
+        'a.test.ts: passed',
+        'b.test.ts: failed',
+        'fails once busy runs: failed',
+      ])
+      expect(results.filter(name => name === 'Long > quick first')).toHaveLength(1)
+      expect(normalJson(run.json, fixtureRoot('compat-bail-killed')).files.map(file => `${file.file}: ${file.status}`).sort()).toEqual(['a.test.ts: passed', 'b.test.ts: failed'])
+    }
+    finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 

@@ -302,13 +302,13 @@ describe('ReportMerger', () => {
     expect(target.lastResult('F')!.state).toBe('fail')
   })
 
-  test('a cancelled batch marks its tests skipped quietly (test-cancel, as Vitest\'s runner does) and skips its suites', async () => {
+  test('a cancelled batch marks its tests skipped quietly (test-cancel, as Vitest\'s runner does), saying why, and skips its suites', async () => {
     const { target, merger, b1, b2, b3 } = freeScenario()
     for (const b of [b1, b2, b3]) {
       await merger.batchEnded(b, cancelled)
     }
     for (const id of ['T1', 'T2', 'T3', 'T4']) {
-      expect(target.lastResult(id)).toEqual({ state: 'skip' })
+      expect(target.lastResult(id)).toEqual({ state: 'skip', note: 'the run was cancelled' })
     }
     // A suite skipped as a whole is reported with its tests by Vitest itself: no test-finished
     // here, or reporters would see each test twice.
