@@ -17,14 +17,16 @@ const HANDSHAKE_TIMEOUT = 60_000
 const EXIT_INFO_TIMEOUT = 2_000
 
 /**
- * Tinypool pipes a child's stdout and stderr into this process's own; Vitest's forks pool pipes
- * them into its logger's streams, which is what a programmatic user of Vitest captures. Tinypool
- * keeps the ChildProcess on its worker object (not in its types), so this is best effort.
+ * Tinypool pipes a child's stdout and stderr into this process's own, and unpipes them as soon as
+ * the child exits, dropping what main had not read yet (the end of a large write). Vitest's forks
+ * pool pipes them into its logger's streams, which is what a programmatic user of Vitest
+ * captures, until they end. Tinypool keeps the ChildProcess on its worker object (not in its
+ * types), so this is best effort.
  */
 function redirectOutput(thread: object, output: { stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream }): void {
   const child = (thread as { process?: { stdout?: Readable | null, stderr?: Readable | null } }).process
   for (const [from, to, own] of [[child?.stdout, output.stdout, process.stdout], [child?.stderr, output.stderr, process.stderr]] as const) {
-    if (!from || to === own) {
+    if (!from) {
       continue
     }
     from.unpipe(own)

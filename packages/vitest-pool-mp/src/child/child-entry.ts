@@ -162,7 +162,7 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
         process.off('message', onMessage)
         listeners.clear()
         process.exit = processExit
-        resolve({ pid: process.pid })
+        void outputWritten().then(() => resolve({ pid: process.pid }))
       },
       runTests: async (state, traces) => {
         answerLater = (state.config as { detectAsyncLeaks?: boolean }).detectAsyncLeaks ? callback => ownSetImmediate(callback) : ownQueueMicrotask
@@ -180,6 +180,17 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
     })
     processSend({ [MP_TAG]: true, kind: 'ready', pid: process.pid } satisfies ReadyMessage)
   })
+}
+
+/**
+ * Resolves once what the worker wrote to its stdout and stderr has left the process: Tinypool
+ * retires it once the task returns, and its own wait for the output looks at `console._stdout`,
+ * which Vitest's console replaces, so the end of a large write was lost.
+ */
+function outputWritten(): Promise<unknown> {
+  return Promise.all([process.stdout, process.stderr].map(stream => stream.writableLength > 0
+    ? new Promise(resolve => stream.write('', resolve))
+    : undefined))
 }
 
 interface WorkerRequestShape { __vitest_worker_request__?: boolean, type?: string, context?: { pool?: string } }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createVitest, version as vitestVersion } from 'vitest/node'
 import { describe, expect, test } from 'vitest'
@@ -49,19 +49,25 @@ describe('filters and run options behave as on the forks pool', () => {
     // From Vitest's CLI in a process of its own: inside this test's worker, Vitest's leak
     // detection finds nothing on either pool.
     const leaks = async (pool: 'forks' | 'mp') => {
-      const vitest = spawn(process.execPath, [VITEST_CLI, 'run', 'leak.test.ts', '--detectAsyncLeaks', `--pool=${pool}`], {
-        cwd: fixtureRoot('compat-filters'),
-        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-      })
-      let output = ''
-      vitest.stdout.on('data', (chunk: Buffer) => { output += chunk })
-      vitest.stderr.on('data', (chunk: Buffer) => { output += chunk })
-      const exitCode = await new Promise<number | null>(resolve => vitest.once('close', resolve))
+      const { exitCode, output } = await runCli('compat-filters', ['leak.test.ts', '--detectAsyncLeaks', `--pool=${pool}`])
       return { exitCode, leaks: output.split('\n').filter(line => /leaking in|^\s*Leaks /.test(line)) }
     }
     const forks = await leaks('forks')
     expect(forks.leaks).toEqual(['TCPSERVERWRAP leaking in leak.test.ts', '      Leaks  1 leak'])
     expect(await leaks('mp')).toEqual(forks)
+  })
+
+  // From Vitest's CLI, whose logger writes to the process's own stdout: Tinypool stopped reading a
+  // child's output as soon as the child exited, and the end of a large write was lost.
+  test('a worker\'s large write to stdout reaches the terminal whole, though the worker exits right after', async () => {
+    // A reporter that writes to a file: stdout is then the worker's alone, its lines whole.
+    const report = join(mkdtempSync(join(tmpdir(), 'mp-big-output-')), 'report.json')
+    const { exitCode, output } = await runCli('compat-big-output', ['--reporter=json', `--outputFile=${report}`])
+    expect(exitCode, output.slice(-2000)).toBe(0)
+    const lines = output.split('\n')
+    expect(lines.filter(line => line.startsWith('last line of ')).sort()).toEqual(['last line of first', 'last line of second'])
+    expect(lines.filter(line => line === 'x'.repeat(1023))).toHaveLength(2 * 2048)
+    rmSync(dirname(report), { recursive: true, force: true })
   })
 
   // Vitest 5 narrows a file by its tests' full names (how --lastFailed reruns only the failed ones).
@@ -285,6 +291,19 @@ describe('filters and run options behave as on the forks pool', () => {
 function listTests(module: TestModule, root: string): string[] {
   const file = module.moduleId.slice(root.length + 1)
   return [...module.children.allTests()].map(test => `${file} > ${test.fullName}`)
+}
+
+/** `vitest run` from Vitest's CLI in a process of its own, in a fixture: its exit code, and its stdout and stderr together. */
+async function runCli(fixture: string, args: string[]): Promise<{ exitCode: number | null, output: string }> {
+  const vitest = spawn(process.execPath, [VITEST_CLI, 'run', ...args], {
+    cwd: fixtureRoot(fixture),
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  })
+  let output = ''
+  vitest.stdout.on('data', (chunk: Buffer) => { output += chunk })
+  vitest.stderr.on('data', (chunk: Buffer) => { output += chunk })
+  const exitCode = await new Promise<number | null>(resolve => vitest.once('close', resolve))
+  return { exitCode, output }
 }
 
 function devNull(): Writable {
