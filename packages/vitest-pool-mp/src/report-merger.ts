@@ -749,7 +749,6 @@ export class ReportMerger {
     return batch.runnable.some(testId => !this.testFinal.has(testId) && this.isInside(testId, suiteId))
   }
 
-  /** Whether a task is inside a suite, at any depth. */
   /**
    * A cancelled batch's share of a suite it did not finish, as Vitest's runner ends a suite whose
    * rest the cancel skipped: failed with a failed test, passed with a passed one, else skipped.
@@ -771,6 +770,7 @@ export class ReportMerger {
     return { state }
   }
 
+  /** Whether a task is inside a suite, at any depth. */
   private isInside(taskId: string, suiteId: string): boolean {
     for (let parent = this.parents.get(taskId); parent !== undefined; parent = this.parents.get(parent)) {
       if (parent === suiteId) {
@@ -1014,7 +1014,8 @@ export class ReportMerger {
         if (failure?.state === 'skip' && announced?.phase !== 'end') {
           // Cancelled: like Vitest's own runner, update the state quietly (with the reason, as its
           // runner gives one); a suite that ends up skipped as a whole reports its tests itself.
-          outPacks.push([id, { state: 'skip', ...{ note: running ? failure.runningMessage : failure.pendingMessage } }, this.tasks.get(id)?.meta ?? {}])
+          const note = running ? failure.runningMessage : failure.pendingMessage
+          outPacks.push([id, { state: 'skip', ...{ note } }, this.tasks.get(id)?.meta ?? {}])
           outEvents.push([id, 'test-cancel', undefined])
           this.cancelledQuietly.add(id)
           continue
