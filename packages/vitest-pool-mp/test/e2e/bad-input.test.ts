@@ -1,6 +1,6 @@
 import type { FixtureRun } from './utils'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { childWorkers, runFixture } from './utils'
+import { childWorkers, runFixture, withoutColors } from './utils'
 
 const VALID = 'isolated_serial, isolated_free, serial, free'
 
@@ -36,11 +36,9 @@ const cases: BadCase[] = [
   },
 ]
 
-const ANSI = /\u001B\[[0-9;]*m/g
-
 /** What the user reads: stdout and stderr, without colours. */
 function plain(run: FixtureRun): string {
-  return `${run.stdout}\n${run.stderr}`.replace(ANSI, '')
+  return withoutColors(`${run.stdout}\n${run.stderr}`)
 }
 
 /** The output a user reads, with whitespace collapsed. */

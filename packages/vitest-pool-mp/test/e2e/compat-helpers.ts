@@ -3,7 +3,7 @@ import type { JsonTestResults } from 'vitest/node'
 import type { FixtureOptions, FixtureRun } from './utils'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { FIXTURES, runFixture } from './utils'
+import { FIXTURES, runFixture, withoutColors } from './utils'
 
 /** What one run of a fixture produced. */
 export type CompatRun = FixtureRun
@@ -104,9 +104,7 @@ function withoutInternalFrames(text: string): string {
 
 /** Removes absolute paths, durations, pids and colours from reporter text. */
 export function normalText(text: string, root: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/\u001B\[[\d;]*m/g, '')
+  return withoutColors(text)
     .split(root).join('<root>')
     .replace(/\d+(\.\d+)?\s?m?s\b/g, '<time>')
     .replace(/\bpid \d+/g, 'pid <pid>')

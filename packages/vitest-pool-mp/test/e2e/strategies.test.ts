@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { maxOverlap, overlaps, runFixture, statuses } from './utils'
+import { maxOverlap, overlaps, runFixture, statuses, withoutColors } from './utils'
 
 // Evidence comes from what the fixtures record: which process ran a test (pid), its VITEST_POOL_ID,
 // and when its body began and ended. Never from how long anything took.
@@ -289,9 +289,6 @@ describe('a test whose mode differs between its collection and its worker', () =
       rmSync(dirname(dir), { recursive: true, force: true })
     }
   }
-
-  // eslint-disable-next-line no-control-regex
-  const withoutColors = (text: string) => text.replace(/\u001B\[[\d;]*m/g, '')
 
   test.each(['process', 'module'] as const)('is reported as its worker ran it (isolation: %s)', async (isolation) => {
     const group = await runModes(['build.test.ts', 'check.test.ts'], isolation)

@@ -191,3 +191,9 @@ export function statuses(json: JsonTestResults | undefined): Record<string, stri
   }
   return result
 }
+
+/** Terminal text without its colour codes. */
+export function withoutColors(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001B\[[\d;]*m/g, '')
+}
