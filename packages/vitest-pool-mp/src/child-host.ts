@@ -85,6 +85,12 @@ export interface ChildRequest {
   onSnapshotRemoved?: (testFile: string, snapFile: string) => void
   /** No other worker of the run runs tests of these files (so none writes their snapshots). */
   solo?: boolean
+  /**
+   * The worker records where each task is declared (Vitest's `includeTaskLocation`), so that group
+   * errors can name lines. Collect requests always do; a run does when main plans a file from the
+   * tree its worker collects. A worker's first stack trace costs it milliseconds of CPU.
+   */
+  taskLocations?: boolean
   /** Files whose collected tree main checks before their tests run, and how it answers. */
   verify?: {
     files: string[]

@@ -60,7 +60,7 @@ export class ChildLauncher {
     const host = await this.hostFor(poolId, environment, request.label, this.configFor(request, reuse))
     // A warm worker starts with the user's config; only what it collects, or runs after main checks
     // the tree, carries task locations (Vitest takes a request's own config over the one it started with).
-    const withLocations = reuse && (request.method === 'collect' || request.verify)
+    const withLocations = reuse && recordsTaskLocations(request)
       ? { ...request, context: { ...request.context, config: forCollecting(withTaskLocation(this.options.config), request) } }
       : request
     const outcome = await host.request(withLocations)
@@ -110,12 +110,11 @@ export class ChildLauncher {
     return host
   }
 
-  private configFor(request: Pick<ChildRequest, 'method' | 'solo' | 'verify'>, reuse: boolean): SerializedConfig {
+  private configFor(request: Pick<ChildRequest, 'method' | 'solo' | 'taskLocations'>, reuse: boolean): SerializedConfig {
     // A warm worker collects and runs batches of any file alike.
     const solo = !reuse && (request.method === 'collect' || request.solo === true)
     const config = solo ? this.options.soloConfig : this.options.config
-    // Main checks the trees of these requests; a mistake it finds names the line.
-    return !reuse && (request.method === 'collect' || request.verify) ? forCollecting(withTaskLocation(config), request) : config
+    return !reuse && recordsTaskLocations(request) ? forCollecting(withTaskLocation(config), request) : config
   }
 
   private createHost(spec: Pick<ChildSpec, 'label' | 'poolId' | 'config' | 'environment'>): ChildHost {
@@ -181,7 +180,11 @@ export class ChildLauncher {
   }
 }
 
-/** Collected and checked trees carry task locations, so that group errors can name lines. */
+/** Main plans from the trees of these requests; a mistake it finds there names the line. */
+function recordsTaskLocations(request: Pick<ChildRequest, 'method' | 'taskLocations'>): boolean {
+  return request.method === 'collect' || request.taskLocations === true
+}
+
 function withTaskLocation(config: SerializedConfig): SerializedConfig {
   return { ...config, includeTaskLocation: true }
 }

@@ -624,7 +624,7 @@ export class ProjectRun {
     if (!plan || matchesWholePlan(file, declarations, plan)) {
       return true
     }
-    this.replan(tree, file, declarations)
+    this.replan({ tree, file, declarations, located: this.project.config.includeTaskLocation || this.unread.has(file.moduleId) })
     return false
   }
 
@@ -639,7 +639,7 @@ export class ProjectRun {
         return
       }
       const { file, declarations } = this.analyzeCollected(tree)
-      this.replan(tree, file, declarations)
+      this.replan({ tree, file, declarations, located: true })
     }
     finally {
       this.recollecting.delete(moduleId)
@@ -713,10 +713,15 @@ export class ProjectRun {
    * unseen, by other files whose first worker has yet to load them: the file waits for them (see
    * releaseRevealed), so that such a group is planned from every file that declares it.
    */
-  private replan(tree: RunnerTestFile, file: AnalyzedFile, declarations: GroupDeclaration[]): void {
+  private replan(replanned: RevealedFile): void {
+    const { tree, file, declarations } = replanned
     this.unsettled.delete(file.moduleId)
     this.recollecting.delete(file.moduleId)
     const { strategies, errors } = resolveGroups([...this.strategiesGiven(declarations), ...declarations], moduleId => this.format(moduleId))
+    if (errors.length && !replanned.located) {
+      this.recollectForLines(file.moduleId)
+      return
+    }
     const planned = declarations.find(declaration => [...this.groupFiles.get(declaration.group) ?? []].some(moduleId => moduleId !== file.moduleId))
     if (planned) {
       const others = [...this.groupFiles.get(planned.group)!].filter(moduleId => moduleId !== file.moduleId)
@@ -738,11 +743,20 @@ export class ProjectRun {
         this.revealedPlanned = createDeferred()
         this.track(this.revealedPlanned.promise)
       }
-      this.revealed.push({ tree, file, declarations, reopen: this.merger!.keepOpen(file.moduleId) })
+      this.revealed.push({ ...replanned, reopen: this.merger!.keepOpen(file.moduleId) })
       this.releaseRevealed()
       return
     }
-    this.planReplanned([{ tree, file, declarations }], strategies)
+    this.planReplanned([replanned], strategies)
+  }
+
+  /**
+   * Collects a file again, with task locations, and replans it from that tree: its worker's tree
+   * has none (they cost every checking worker its first stack trace), and a group error names lines.
+   */
+  private recollectForLines(moduleId: string): void {
+    this.recollecting.add(moduleId)
+    this.track(this.recollect(moduleId))
   }
 
   /**
@@ -795,16 +809,32 @@ export class ProjectRun {
   }
 
   private async planRevealed(held: readonly RevealedFile[]): Promise<void> {
+    let files = held
+    let { strategies, errors, outside } = await this.resolveRevealed(files)
+    const unlocated = files.filter(entry => !entry.located && errors.some(error => error.files.includes(entry.file.moduleId)))
+    if (unlocated.length > 0 && !this.cancelled) {
+      // Their errors would name no line: those files are collected again, with task locations.
+      const trees = await this.collectAll(unlocated.map(entry => entry.file.moduleId))
+      files = files.map((entry) => {
+        const tree = unlocated.includes(entry) ? trees.get(entry.file.moduleId) : undefined
+        return tree ? { tree, ...this.analyzeCollected(tree), located: true } : entry
+      })
+      ;({ strategies, errors, outside } = await this.resolveRevealed(files))
+    }
+    const refused = new Set(errors.flatMap(error => error.files))
+    for (const entry of files.filter(entry => refused.has(entry.file.moduleId))) {
+      void this.merger!.refuseFile(entry.tree, errors.filter(error => error.files.includes(entry.file.moduleId)))
+    }
+    this.planReplanned(files.filter(entry => !refused.has(entry.file.moduleId)), strategies, outside)
+  }
+
+  /** The strategies of the groups held files reveal, with the plan's and those of files the run leaves out. */
+  private async resolveRevealed(held: readonly RevealedFile[]): Promise<ReturnType<typeof resolveGroups> & { outside: GroupDeclaration[] }> {
     const revealed = held.flatMap(entry => entry.declarations)
     const declarations = [...this.strategiesGiven(revealed), ...revealed]
     // A group these files reveal may get its strategy from a file the run leaves out, as at plan time.
     const outside = this.cancelled ? [] : await this.strategiesOutsideTheRun(declarations)
-    const { strategies, errors } = resolveGroups([...declarations, ...outside], moduleId => this.format(moduleId))
-    const refused = new Set(errors.flatMap(error => error.files))
-    for (const entry of held.filter(entry => refused.has(entry.file.moduleId))) {
-      void this.merger!.refuseFile(entry.tree, errors.filter(error => error.files.includes(entry.file.moduleId)))
-    }
-    this.planReplanned(held.filter(entry => !refused.has(entry.file.moduleId)), strategies, outside)
+    return { ...resolveGroups([...declarations, ...outside], moduleId => this.format(moduleId)), outside }
   }
 
   private planReplanned(replanned: readonly RevealedFile[], strategies: ReadonlyMap<string, Strategy>, outside: readonly GroupDeclaration[] = []): void {
@@ -1016,6 +1046,7 @@ export class ProjectRun {
       onInlineChecks: checks => this.inlineSnapshots.addChecks(checks),
       onSnapshotRemoved: (testFile, snapFile) => merger.noteSnapshotRemoved(testFile, snapFile),
       ...(verify && { verify }),
+      taskLocations: batch.files.some(entry => this.unread.has(entry.moduleId)),
       solo: batch.files.every(entry => this.batchesPerFile.get(entry.moduleId) === 1),
     })
     if (outcome.kind === 'finished' && outcome.error !== undefined) {
@@ -1087,6 +1118,8 @@ interface RevealedFile {
   tree: RunnerTestFile
   file: AnalyzedFile
   declarations: readonly GroupDeclaration[]
+  /** Whether the worker recorded task locations, which the file's group errors name. */
+  located: boolean
 }
 
 /**
