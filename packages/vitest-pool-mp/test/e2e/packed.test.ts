@@ -243,6 +243,40 @@ test('packed install: a project below the folder that holds node_modules runs a 
   }
 }, RUN_TIMEOUT)
 
+test('packed install: with globals: true, the global describe has mpGroup, typed by vitest-pool-mp/globals', () => {
+  const dir = join(project, 'globals')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'vitest.config.ts'), [
+    'import { mpPlugin } from \'vitest-pool-mp\'',
+    'import { defineConfig } from \'vitest/config\'',
+    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2, globals: true } })',
+    '',
+  ].join('\n'))
+  writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node', 'vitest-pool-mp/globals'] },
+    include: ['*.ts'],
+  }, null, 2)}\n`)
+  // No import: the second test sees the first's pid only if the group ran both in one process.
+  writeFileSync(join(dir, 'globals.test.ts'), [
+    'const pids: number[] = []',
+    'describe.mpGroup(\'Steps\', \'serial\', () => {',
+    '  test(\'first\', () => { pids.push(process.pid) })',
+    '  test(\'second\', () => { expect(pids).toEqual([process.pid]) })',
+    '})',
+    '',
+  ].join('\n'))
+  try {
+    const typecheck = run('npx', ['tsc', '-p', 'globals'], project, RUN_TIMEOUT)
+    expect(typecheck.status, `${typecheck.stdout}\n${typecheck.stderr}`).toBe(0)
+    const { status, output, report } = runFolder(dir)
+    expect(status, output).toBe(0)
+    expect(report.numPassedTests, output).toBe(2)
+  }
+  finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, RUN_TIMEOUT)
+
 test('packed install: a package that installed the pool beside another copy of Vitest runs its tests on the Vitest that runs them', () => {
   // A monorepo package that pins another Vitest than the root's, run from the root: the pool's own
   // imports would find the package's copy. Its workers must be the running Vitest's, as Vitest's
