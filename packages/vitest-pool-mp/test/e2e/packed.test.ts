@@ -192,12 +192,7 @@ test('packed install: with isolation \'module\', a warm worker\'s later batches 
   // test as running. Without durations from an earlier run, the batches run in declaration order.
   const dir = join(project, 'module-kill')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'vitest.config.ts'), [
-    'import { mpPlugin } from \'vitest-pool-mp\'',
-    'import { defineConfig } from \'vitest/config\'',
-    'export default defineConfig({ plugins: [mpPlugin({ isolation: \'module\' })], test: { pool: \'mp\', maxWorkers: 1 } })',
-    '',
-  ].join('\n'))
+  writeMpConfig(dir, { plugin: '{ isolation: \'module\' }', maxWorkers: 1 })
   writeFileSync(join(dir, 'kill.test.ts'), [
     'import { test } from \'vitest\'',
     'test(\'first\', () => {})',
@@ -219,12 +214,7 @@ test('packed install: a project below the folder that holds node_modules runs a 
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'web', private: true, type: 'module' }, null, 2)}\n`)
   cpSync(join(PACKAGE_ROOT, 'test/fixtures/environment-custom/client-env.ts'), join(dir, 'client-env.ts'))
-  writeFileSync(join(dir, 'vitest.config.ts'), [
-    'import { mpPlugin } from \'vitest-pool-mp\'',
-    'import { defineConfig } from \'vitest/config\'',
-    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2, environment: \'./client-env.ts\' } })',
-    '',
-  ].join('\n'))
+  writeMpConfig(dir, { test: 'environment: \'./client-env.ts\'' })
   writeFileSync(join(dir, 'web.test.ts'), [
     'import { describe, expect, test } from \'vitest-pool-mp/runtime\'',
     'describe.mpGroup(\'Web\', \'serial\', () => {',
@@ -246,12 +236,7 @@ test('packed install: a project below the folder that holds node_modules runs a 
 test('packed install: with globals: true, the global describe has mpGroup, typed by vitest-pool-mp/globals', () => {
   const dir = join(project, 'globals')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'vitest.config.ts'), [
-    'import { mpPlugin } from \'vitest-pool-mp\'',
-    'import { defineConfig } from \'vitest/config\'',
-    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2, globals: true } })',
-    '',
-  ].join('\n'))
+  writeMpConfig(dir, { test: 'globals: true' })
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({
     compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node', 'vitest-pool-mp/globals'] },
     include: ['*.ts'],
@@ -338,12 +323,12 @@ function runFolder(dir: string, { ownVitest = false } = {}): { status: number | 
   return { status: result.status, output, report }
 }
 
-/** The README's config, with two workers. */
-function writeMpConfig(dir: string): void {
+/** The README's config, with two workers unless told; `plugin` and `test` are source text: mpPlugin's options, more of `test`. */
+function writeMpConfig(dir: string, { plugin = '', test = '', maxWorkers = 2 } = {}): void {
   writeFileSync(join(dir, 'vitest.config.ts'), [
     'import { mpPlugin } from \'vitest-pool-mp\'',
     'import { defineConfig } from \'vitest/config\'',
-    'export default defineConfig({ plugins: [mpPlugin()], test: { pool: \'mp\', maxWorkers: 2 } })',
+    `export default defineConfig({ plugins: [mpPlugin(${plugin})], test: { pool: 'mp', maxWorkers: ${maxWorkers}${test ? `, ${test}` : ''} } })`,
     '',
   ].join('\n'))
 }
