@@ -84,6 +84,20 @@ describe('the static-plan fixture, one run', () => {
   })
 })
 
+// Workers that check a file's tree record no task locations unless the config asks, as on forks.
+test('with includeTaskLocation in the config, every test reports where it is declared, as on forks, however its file was planned', async () => {
+  const locations = (run: FixtureRun) => Object.fromEntries(run.json!.testResults
+    .flatMap(result => result.assertionResults)
+    .map(test => [test.fullName, test.location]))
+  const mp = await runFixture('static-plan', { config: { includeTaskLocation: true } })
+  expect(mp.exitCode, `${mp.stdout}\n${mp.stderr}`).toBe(0)
+  const forks = await runFixture('static-plan', { config: { includeTaskLocation: true, pool: 'forks' } })
+  expect(forks.exitCode, `${forks.stdout}\n${forks.stderr}`).toBe(0)
+  expect(Object.keys(locations(mp))).toHaveLength(18)
+  expect(locations(mp)).toEqual(locations(forks))
+  expect(locations(mp).single).toEqual({ line: 7, column: 1 })
+})
+
 test('a group that code unseen in the source joins, when another file already planned it, fails that file with how to fix it', async () => {
   const run = await runFixture('static-plan-refused')
   expect(run.exitCode).toBe(1)
