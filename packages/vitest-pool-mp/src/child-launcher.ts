@@ -58,8 +58,8 @@ export class ChildLauncher {
   async run(poolId: number, environment: WorkerEnvironment, request: ChildRequest): Promise<ChildOutcome> {
     const reuse = this.options.isolation === 'module'
     const host = await this.hostFor(poolId, environment, request.label, this.configFor(request, reuse))
-    // A warm worker starts with the user's config; only what it collects, or runs after main checks
-    // the tree, carries task locations (Vitest takes a request's own config over the one it started with).
+    // A warm worker starts with the user's config; only what it collects, or runs of files main plans
+    // from the tree it collects, carries task locations (Vitest takes a request's own config over the one it started with).
     const withLocations = reuse && recordsTaskLocations(request)
       ? { ...request, context: { ...request.context, config: forCollecting(withTaskLocation(this.options.config), request) } }
       : request
