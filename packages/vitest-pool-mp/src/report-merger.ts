@@ -1015,6 +1015,7 @@ export class ReportMerger {
           // Cancelled: like Vitest's own runner, update the state quietly (with the reason, as its
           // runner gives one); a suite that ends up skipped as a whole reports its tests itself.
           const note = running ? failure.runningMessage : failure.pendingMessage
+          // Spread: Vitest 4's TaskResult type has no `note`, which its runner sets all the same.
           outPacks.push([id, { state: 'skip', ...{ note } }, this.tasks.get(id)?.meta ?? {}])
           outEvents.push([id, 'test-cancel', undefined])
           this.cancelledQuietly.add(id)

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { basename, join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createVitest, version as vitestVersion } from 'vitest/node'
 import { describe, expect, test } from 'vitest'
@@ -61,13 +61,17 @@ describe('filters and run options behave as on the forks pool', () => {
   // child's output as soon as the child exited, and the end of a large write was lost.
   test('a worker\'s large write to stdout reaches the terminal whole, though the worker exits right after', async () => {
     // A reporter that writes to a file: stdout is then the worker's alone, its lines whole.
-    const report = join(mkdtempSync(join(tmpdir(), 'mp-big-output-')), 'report.json')
-    const { exitCode, output } = await runCli('compat-big-output', ['--reporter=json', `--outputFile=${report}`])
-    expect(exitCode, output.slice(-2000)).toBe(0)
-    const lines = output.split('\n')
-    expect(lines.filter(line => line.startsWith('last line of ')).sort()).toEqual(['last line of first', 'last line of second'])
-    expect(lines.filter(line => line === 'x'.repeat(1023))).toHaveLength(2 * 2048)
-    rmSync(dirname(report), { recursive: true, force: true })
+    const dir = mkdtempSync(join(tmpdir(), 'mp-big-output-'))
+    try {
+      const { exitCode, output } = await runCli('compat-big-output', ['--reporter=json', `--outputFile=${join(dir, 'report.json')}`])
+      expect(exitCode, output.slice(-2000)).toBe(0)
+      const lines = output.split('\n')
+      expect(lines.filter(line => line.startsWith('last line of ')).sort()).toEqual(['last line of first', 'last line of second'])
+      expect(lines.filter(line => line === 'x'.repeat(1023))).toHaveLength(2 * 2048)
+    }
+    finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   // Vitest 5 narrows a file by its tests' full names (how --lastFailed reruns only the failed ones).
