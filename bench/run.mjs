@@ -43,6 +43,9 @@ const QUICK_SUITES = [
 /** Beyond issue 5, run only when named: many quick tests per file, where each batch collects (and reports) its whole file. */
 const EXTRA_SUITES = [
   { name: 'big-2x300', title: '(7) 2 files × 300 tests of 0 ms, all free', files: 2, tests: 300, delay: 0 },
+  // What one more file costs a worker: the difference between these two over 99, at --workers 1.
+  { name: 'empty-100x1', title: '(8) 100 files × 1 test of 0 ms', files: 100, tests: 1, delay: 0 },
+  { name: 'empty-1x1', title: '(8) 1 file × 1 test of 0 ms', files: 1, tests: 1, delay: 0 },
 ]
 
 const HELP = `node bench/run.mjs [options]
@@ -52,7 +55,8 @@ const HELP = `node bench/run.mjs [options]
   --commands a,b       what to compare (default mp,forks,threads). A command is POOL[:VERB][@DIR][#OPTS][+cc]:
                        mp:list times \`vitest list --pool=mp\`; mp@DIR uses the build of vitest-pool-mp in
                        DIR (a copy with a local change: DIR/dist/index.js; relative to --out);
-                       mp#ungrouped=file;watchdogGrace=false passes options to mpPlugin();
+                       mp#ungrouped=file;watchdogGrace=false passes options to mpPlugin(); for
+                       Vitest's own pools they are flags: forks#isolate=false runs --no-isolate;
                        +cc sets NODE_COMPILE_CACHE=<out>/.compile-cache (Node 22+)
   --workers 4,8        maxWorkers values (default 4,8; --quick: 4)
   --delay MS           D, ms each test awaits (default 100)
@@ -165,7 +169,7 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
   delete env.VITEST_POOL_ID
   delete env.MP_BENCH_PACKAGE
   delete env.MP_BENCH_OPTIONS
-  if (options) {
+  if (options && pool === 'mp') {
     env.MP_BENCH_OPTIONS = JSON.stringify(options)
   }
   // Read only by an instrumented build (see bench/README.md, "Experiments").
@@ -180,7 +184,8 @@ async function timeRun(dir, suite, command, maxWorkers, ca) {
     env.NODE_COMPILE_CACHE = join(args.out, '.compile-cache')
   }
   delete env.VITEST_WORKER_ID
-  const vitestArgs = [VITEST_BIN, verb, `--pool=${pool}`, `--maxWorkers=${maxWorkers}`, '--reporter=dot']
+  const flags = options && pool !== 'mp' ? Object.entries(options).map(([key, value]) => value === false ? `--no-${key}` : value === true ? `--${key}` : `--${key}=${value}`) : []
+  const vitestArgs = [VITEST_BIN, verb, `--pool=${pool}`, `--maxWorkers=${maxWorkers}`, '--reporter=dot', ...flags]
   const timeFile = join(tmpdir(), `vitest-pool-mp-bench-${process.pid}.time`)
   const [file, argv] = cpuSource === 'time'
     ? [TIME_BIN, ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, ...vitestArgs]]
