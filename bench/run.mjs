@@ -40,8 +40,9 @@ const QUICK_SUITES = [
   { name: 'cold-1x1', title: '(5) cold single test (cache cleared)', files: 1, tests: 1, delay: 100, cold: true },
 ]
 
-/** Beyond issue 5, run only when named: many quick tests per file, where each batch collects (and reports) its whole file. */
+/** Beyond issue 5, run only when named. */
 const EXTRA_SUITES = [
+  // Many quick tests per file, where each batch collects (and reports) its whole file.
   { name: 'big-2x300', title: '(7) 2 files × 300 tests of 0 ms, all free', files: 2, tests: 300, delay: 0 },
   // What one more file costs a worker: the difference between these two over 99, at --workers 1.
   { name: 'empty-100x1', title: '(8) 100 files × 1 test of 0 ms', files: 100, tests: 1, delay: 0 },
