@@ -503,6 +503,7 @@ export class ProjectRun {
   private async plan(trees: Map<string, RunnerTestFile>): Promise<PlannedBatch[] | undefined> {
     const analyzed: AnalyzedFile[] = []
     const declarations: GroupDeclaration[] = []
+    const unloaded: string[] = []
     // Path order, not the sequencer's (which sorts by cached durations): "the first strategy given
     // to a group" and a serial group's order across files must not change from one run to the next.
     const specs = [...this.specs].sort(byPath)
@@ -518,17 +519,21 @@ export class ProjectRun {
       const predicted = this.predicted.trees.get(spec.moduleId)
       if (!tree && !predicted) {
         analyzed.push({ moduleId: spec.moduleId, collectFailed: true, tests: [], suiteIds: [] })
+        unloaded.push(spec.moduleId)
         continue
       }
       const result = analyzeFile(predicted ?? tree as unknown as TreeFile)
       analyzed.push(result.file)
       declarations.push(...result.declarations)
+      if (result.file.collectFailed) {
+        unloaded.push(spec.moduleId)
+      }
     }
     // Locations were collected for these messages only; the user's reports carry them only if asked.
     if (!this.project.config.includeTaskLocation) {
       trees.forEach(tree => stripLocations(tree))
     }
-    const outside = await this.strategiesOutsideTheRun(declarations)
+    const outside = await this.strategiesFromSources(declarations, unloaded)
     const { strategies, errors } = resolveGroups([...declarations, ...outside], file => this.format(file))
     if (errors.length) {
       this.refusePlan(trees, errors)
@@ -670,23 +675,26 @@ export class ProjectRun {
    * that gives a group its strategy, and the group would run as `free`. For each group no file of
    * the run gives a strategy to, the project's other test files are read as the plan reads sources
    * (a literal `describe.mpGroup(name, strategy, ...)`); the first, in path order, that gives one
-   * decides.
+   * decides. So are the run's `unloaded` files, which failed to load in the collect pass (an
+   * import that fails, a throw before the group): their run fails, but another file's tests in
+   * the group must not run as `free` for it.
    */
-  private async strategiesOutsideTheRun(declarations: readonly GroupDeclaration[]): Promise<GroupDeclaration[]> {
+  private async strategiesFromSources(declarations: readonly GroupDeclaration[], unloaded: readonly string[] = []): Promise<GroupDeclaration[]> {
     const given = new Set(declarations.filter(declaration => declaration.strategy !== undefined).map(declaration => declaration.group))
     const missing = new Set(declarations.map(declaration => declaration.group).filter(group => !given.has(group)))
     if (missing.size === 0) {
       return []
     }
     const inRun = new Set(this.specs.map(spec => spec.moduleId))
-    const others = (await this.project.globTestFiles()).testFiles.filter(file => !inRun.has(file)).sort()
-    const files = new Map(await Promise.all(others.map(async (file) => {
-      const { environment, sourceHash } = await this.readTestFile(file)
+    const others = (await this.project.globTestFiles()).testFiles.filter(file => !inRun.has(file))
+    const unread = [...unloaded, ...others].sort()
+    const files = new Map(await Promise.all(unread.map(async (file) => {
+      const { environment, sourceHash } = this.files.get(file) ?? await this.readTestFile(file)
       return [file, { environment, sourceHash }] as const
     })))
     const scans = await scanFiles(this.project, this.vitestNode.parseAst, files, this.options.ungrouped, this.scanCache())
     const found: GroupDeclaration[] = []
-    for (const file of others) {
+    for (const file of unread) {
       for (const [group, strategy] of scans.get(file)?.given ?? []) {
         if (missing.delete(group)) {
           found.push({ group, strategy, file, line: undefined })
@@ -833,7 +841,7 @@ export class ProjectRun {
     const revealed = held.flatMap(entry => entry.declarations)
     const declarations = [...this.strategiesGiven(revealed), ...revealed]
     // A group these files reveal may get its strategy from a file the run leaves out, as at plan time.
-    const outside = this.cancelled ? [] : await this.strategiesOutsideTheRun(declarations)
+    const outside = this.cancelled ? [] : await this.strategiesFromSources(declarations)
     return { ...resolveGroups([...declarations, ...outside], moduleId => this.format(moduleId)), outside }
   }
 

@@ -221,6 +221,18 @@ describe('the four ways to declare a group', () => {
   })
 })
 
+test('a group keeps the strategy a file that fails to load gives it', async () => {
+  const run = await runFixture('strategies-load-error')
+  expect(run.exitCode).toBe(1)
+  const failed = run.json!.testResults.filter(file => file.status === 'failed').map(file => file.message)
+  expect(failed).toHaveLength(2)
+  expect(failed.join('\n')).toContain('a.test.ts fails to load')
+  expect(failed.join('\n')).toContain('no-such-module')
+  expect(Object.values(statuses(run.json))).toEqual(['passed', 'passed', 'passed', 'passed'])
+  expectInOrderInOneProcess(named(run, ['b1', 'b2']))
+  expectInOrderInOneProcess(named(run, ['b3', 'b4']))
+})
+
 test('pool: \'mp\' given from outside the config, as `vitest --pool=mp` does', async () => {
   const run = await runFixture('strategies-cli-pool', { config: { pool: 'mp' } })
   expect(run.stderr).toBe('')
