@@ -423,7 +423,57 @@ function renderMarkdown() {
       lines.push('')
     }
   }
+  lines.push(...renderTargets())
   return lines.join('\n')
+}
+
+/**
+ * Issue 5's targets, read off this run's medians: (1) and (2) with fresh processes (`mp`) within
+ * 1.10 × `forks`' wall time and 1.1 × its CPU per process, (3) with the cheapest isolation any `mp…`
+ * command measured within 0.80 × `forks`' wall time. Empty when the run lacks those suites or `forks`.
+ */
+function renderTargets() {
+  const cells = [
+    { suite: 'serial-10x10', label: '(1)', fresh: true },
+    { suite: 'files-100x1', label: '(2)', fresh: true },
+    { suite: 'free-10x10', label: '(3)', fresh: false },
+  ]
+  const verdict = (value, target) => value === undefined ? '–' : `${value.toFixed(2)} ${value <= target + 0.005 ? 'holds' : `misses by ${(value - target).toFixed(2)}`}`
+  const rows = []
+  for (const { suite, label, fresh } of cells) {
+    for (const maxWorkers of workers) {
+      for (const ca of caModes) {
+        const group = results.filter(result => result.suite === suite && result.maxWorkers === maxWorkers && result.ca === ca)
+        const forks = summarize(group.filter(result => result.command === 'forks'))
+        const mpCommands = commands.filter(command => parseCommand(command).pool === 'mp')
+        const mp = mpCommands.map(command => ({ command, row: summarize(group.filter(result => result.command === command)) })).filter(entry => entry.row)
+        if (!forks || !mp.length) {
+          continue
+        }
+        if (fresh) {
+          const row = mp.find(entry => entry.command === 'mp')?.row
+          if (row) {
+            rows.push(`| ${label} | ${maxWorkers} | ${ca} | mp | ${verdict(row.wall / forks.wall, 1.10)} (≤ 1.10) | ${verdict((row.cpu / row.processes) / (forks.cpu / forks.processes), 1.1)} (≤ 1.1) |`)
+          }
+        }
+        else {
+          const cheapest = mp.reduce((best, entry) => entry.row.wall < best.row.wall ? entry : best)
+          rows.push(`| ${label} | ${maxWorkers} | ${ca} | ${cheapest.command} | ${verdict(cheapest.row.wall / forks.wall, 0.80)} (≤ 0.80) | – |`)
+        }
+      }
+    }
+  }
+  if (!rows.length) {
+    return []
+  }
+  return [
+    '## Against issue 5\'s targets', '',
+    'Ratios of this run\'s medians to `forks`\'; a ratio that rounds to its target holds. (3) takes the fastest `mp` command measured.', '',
+    '| suite | maxWorkers | ca | command | wall × forks | CPU per process × forks\' |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ]
 }
 
 function summarize(runs) {
