@@ -438,14 +438,14 @@ function renderTargets() {
     { suite: 'files-100x1', label: '(2)', fresh: true },
     { suite: 'free-10x10', label: '(3)', fresh: false },
   ]
-  const verdict = (value, target) => value === undefined ? '–' : `${value.toFixed(2)} ${value <= target + 0.005 ? 'holds' : `misses by ${(value - target).toFixed(2)}`}`
+  const verdict = (value, target) => `${value.toFixed(2)} ${value <= target + 0.005 ? 'holds' : `misses by ${(value - target).toFixed(2)}`}`
+  const mpCommands = commands.filter(command => parseCommand(command).pool === 'mp')
   const rows = []
   for (const { suite, label, fresh } of cells) {
     for (const maxWorkers of workers) {
       for (const ca of caModes) {
         const group = results.filter(result => result.suite === suite && result.maxWorkers === maxWorkers && result.ca === ca)
         const forks = summarize(group.filter(result => result.command === 'forks'))
-        const mpCommands = commands.filter(command => parseCommand(command).pool === 'mp')
         const mp = mpCommands.map(command => ({ command, row: summarize(group.filter(result => result.command === command)) })).filter(entry => entry.row)
         if (!forks || !mp.length) {
           continue
