@@ -1,6 +1,9 @@
 import type { ChildOutcome } from './child-host.js'
 import type { BatchFailure, SerializedCause } from './report-merger.js'
 
+/** What a file whose tests run in several workers must do, and how to get there. */
+export const SAME_TESTS_EACH_LOAD = 'A file whose tests run in several workers must declare the same tests, in the same order, each time it is loaded; tests named or counted from Math.random(), the time, the files on disk or what an earlier file of a serial group set are not. Declare such a test always, and skip it with test.skipIf() or test.runIf().'
+
 export const CANCELLED: BatchFailure = {
   state: 'skip',
   runningMessage: 'Not run: the test run was cancelled.',
@@ -20,8 +23,8 @@ export function batchFailure(outcome: ChildOutcome, where: string): BatchFailure
   switch (outcome.kind) {
     case 'finished': {
       // A worker that ended on its own ran every test its file declared: a planned one it left
-      // out was not declared there the way the plan's collection saw it.
-      const notRun = `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test: the file did not declare it when that worker loaded it. A file whose tests run in several workers must declare the same tests, in the same order, each time it is loaded; tests named or counted from Math.random(), the time or the files on disk are not.`
+      // out was not declared there the way the plan's collection saw it (child/owned-reports.ts).
+      const notRun = `[vitest-pool-mp] Not run: the worker (pid ${outcome.pid}) running ${where} finished without running this test: when that worker loaded the file, it did not declare this test where the plan's collection saw it (another test, or none, was in its place). ${SAME_TESTS_EACH_LOAD}`
       return {
         state: 'fail',
         runningMessage: `[vitest-pool-mp] The worker (pid ${outcome.pid}) running ${where} finished without reporting this test's result.`,

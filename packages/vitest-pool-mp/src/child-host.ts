@@ -101,7 +101,7 @@ export interface ChildRequest {
    * The only tests whose reports main takes from this request, and how many tests main planned in
    * each of its files; without it, every report.
    */
-  owned?: { tests: string[], planned?: Record<string, number> }
+  owned?: Pick<OwnedTestsMessage, 'tests' | 'planned' | 'names'>
   /** Called with the tests of a file the worker's copy of which declares more tests than main planned. */
   onUnplanned?: (tests: UnplannedTest[]) => void
 }

@@ -99,16 +99,22 @@ export interface OwnedTestsMessage {
   kind: 'owned'
   tests: string[]
   /**
-   * How many tests main planned in each of the request's files: a worker that finds more in its copy
-   * of a file names them all (main keeps those it did not plan). A count is all a batch sends in
-   * the usual case, however many tests the file has.
+   * The signature of the tests main planned in each of the request's files (declarationSignature):
+   * a worker whose copy of a file declares other tests names them all (main keeps those it did not
+   * plan). A signature is all a batch sends in the usual case, however many tests the file has.
    */
-  planned?: Record<string, number>
+  planned?: Record<string, string>
+  /**
+   * Each of `tests` with its name and its suites' as main planned it (`Suite > test`). Vitest's ids
+   * are positions, so a worker whose copy of the file declares another test in that place does not
+   * run it under this test's id.
+   */
+  names?: Record<string, string>
 }
 
 /**
- * Child to main: the tests of a file whose copy in the worker declares more tests than main planned
- * (its collection did not see some of them, and no batch runs those): the file must fail, saying so.
+ * Child to main: every test of a file whose copy in the worker declares other tests than main
+ * planned. Those its collection did not see run in no batch: the file must fail, saying so.
  */
 export interface UnplannedTestsMessage {
   [MP_TAG]: true
@@ -116,10 +122,9 @@ export interface UnplannedTestsMessage {
   tests: UnplannedTest[]
 }
 
-/** A test main may not have planned: its file, its id, and its name with its suites' (`Suite > test`). */
+/** A test main may not have planned: its file, and its name with its suites' (`Suite > test`). */
 export interface UnplannedTest {
   file: string
-  id: string
   name: string
 }
 

@@ -1,11 +1,12 @@
 import type { PlannedBatch } from './batches.js'
 import type { Deferred } from './deferred.js'
-import type { OwnedModes, ProgressMessage, UnplannedTest } from './protocol.js'
+import type { OwnedModes, OwnedTestsMessage, ProgressMessage, UnplannedTest } from './protocol.js'
 import type { SnapshotResult } from './snapshot-results.js'
 import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, RunnerTestFile, RuntimeRPC } from './vitest-types.js'
 import { existsSync } from 'node:fs'
-import { CANCELLED } from './batch-failure.js'
+import { CANCELLED, SAME_TESTS_EACH_LOAD } from './batch-failure.js'
 import { ownedTestIds } from './batches.js'
+import { declarationSignature, declaredNames, undeclaredInPlan } from './declared-tests.js'
 import { createDeferred } from './deferred.js'
 import { OWNED_MODES } from './protocol.js'
 import { reportFileNotRun } from './refused-file.js'
@@ -402,28 +403,47 @@ export class ReportMerger {
    * batch's files (see ownedMethods); `undefined` when it needs the worker's whole tree and
    * every report: a late batch checks or adopts the tree, a whole-file batch passes it on.
    */
-  ownedTests(batch: PlannedBatch): { tests: string[], planned?: Record<string, number> } | undefined {
+  ownedTests(batch: PlannedBatch): Pick<OwnedTestsMessage, 'tests' | 'planned' | 'names'> | undefined {
     if (this.late.has(batch.id) || this.wholeFileBatches.has(batch.id)) {
       return undefined
     }
-    const planned: Record<string, number> = {}
+    const tests = ownedTestIds(batch)
+    const planned: Record<string, string> = {}
+    const names: Record<string, string> = {}
     for (const entry of batch.files) {
       const tree = this.files.get(entry.moduleId)?.tree
-      if (tree) {
-        planned[entry.moduleId] = countFileTests(tree)
+      if (tree && Array.isArray(entry.owned)) {
+        const declared = plannedDeclarations(tree)
+        planned[entry.moduleId] = declared.signature
+        for (const id of entry.owned) {
+          const name = declared.names.get(id)
+          if (name !== undefined) {
+            names[id] = name
+          }
+        }
       }
     }
-    return { tests: ownedTestIds(batch), planned }
+    return { tests, planned, names }
   }
 
   /**
-   * The tests of a file whose copy in a batch's worker declares more than the plan has: those the
-   * plan does not have (its collection did not see them) run in no batch, so the file fails, naming them.
+   * Every test of a file whose copy in a batch's worker declares other tests than the plan has:
+   * those the plan does not have (its collection did not see them) run in no batch, so the file
+   * fails, naming them.
    */
   noteUnplanned(batch: PlannedBatch, tests: readonly UnplannedTest[]): void {
     const byFile = this.unplanned.get(batch.id) ?? new Map<string, string[]>()
-    for (const { file, name } of tests.filter(test => !this.tasks.has(test.id))) {
-      byFile.set(file, [...byFile.get(file) ?? [], name])
+    const declared = new Map<string, string[]>()
+    for (const test of tests) {
+      declared.set(test.file, declared.get(test.file) ?? [])
+      declared.get(test.file)!.push(test.name)
+    }
+    for (const [file, fileNames] of declared) {
+      const tree = this.files.get(file)?.tree
+      const names = tree ? undeclaredInPlan(fileNames, plannedDeclarations(tree).names) : []
+      if (names.length > 0) {
+        byFile.set(file, [...byFile.get(file) ?? [], ...names])
+      }
     }
     this.unplanned.set(batch.id, byFile)
   }
@@ -432,9 +452,7 @@ export class ReportMerger {
   private unplannedError(batchId: number, moduleId: string): TaskError | undefined {
     const names = this.unplanned.get(batchId)?.get(moduleId)
     return names && workerError(
-      `[vitest-pool-mp] Not run: a worker loaded this file with tests its collection did not see, and no batch runs them: ${names.map(name => `"${name}"`).join(', ')}. `
-      + 'A file whose tests run in several workers must declare the same tests, in the same order, each time it is loaded; '
-      + 'tests named or counted from Math.random(), the time or the files on disk are not.',
+      `[vitest-pool-mp] Not run: a worker loaded this file with tests its collection did not see, and no batch runs them: ${names.map(name => `"${name}"`).join(', ')}. ${SAME_TESTS_EACH_LOAD}`,
     )
   }
 
@@ -1136,18 +1154,14 @@ function workerError(message: string, cause?: SerializedCause): TaskError {
   return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}`, ...(cause && { cause }) } as TaskError
 }
 
-const testCounts = new WeakMap<RunnerTestFile, number>()
+const treeDeclarations = new WeakMap<RunnerTestFile, { signature: string, names: Map<string, string> }>()
 
-/** How many tests a file's tree has; counted once per tree, as every batch of the file asks. */
-function countFileTests(file: RunnerTestFile): number {
-  let count = testCounts.get(file)
-  if (count === undefined) {
-    count = countTests(file)
-    testCounts.set(file, count)
+/** A planned tree's tests by id, with their names, and their signature; read once per tree, as every batch of the file asks. */
+function plannedDeclarations(file: RunnerTestFile): { signature: string, names: Map<string, string> } {
+  let declared = treeDeclarations.get(file)
+  if (declared === undefined) {
+    declared = { signature: declarationSignature(file), names: declaredNames(file) }
+    treeDeclarations.set(file, declared)
   }
-  return count
-}
-
-function countTests(task: RunnerTestFile | Task): number {
-  return task.type === 'suite' ? task.tasks.reduce((sum, child) => sum + countTests(child), 0) : 1
+  return declared
 }

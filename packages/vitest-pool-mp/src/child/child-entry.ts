@@ -38,7 +38,7 @@ let verifyNext: Set<string> | undefined
 let verdictArrived = false
 const ownedReports = new OwnedReports()
 const workerFixtures = new FileScopedWorkerFixtures()
-let ownedNext: Pick<OwnedTestsMessage, 'tests' | 'planned'> | undefined
+let ownedNext: Pick<OwnedTestsMessage, 'tests' | 'planned' | 'names'> | undefined
 let onVerdict: (() => void) | undefined
 const services: ChildServices = {
   progress: (progress) => {

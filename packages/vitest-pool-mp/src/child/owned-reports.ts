@@ -6,42 +6,51 @@
 import type { OwnedModes, UnplannedTest } from '../protocol.js'
 import type { RunnerTaskEventPack, RunnerTaskResultPack, RunnerTestFile } from '../vitest-types.js'
 import type { Call } from './birpc-wire.js'
+import { declarationSignature, forEachDeclaredTest } from '../declared-tests.js'
 import { OWNED_MODES } from '../protocol.js'
 
 type Task = RunnerTestFile['tasks'][number]
+
+/** What main takes from a request: its tests, and what it planned in their files (OwnedTestsMessage). */
+export interface OwnedTests {
+  tests: readonly string[]
+  planned?: Readonly<Record<string, string>>
+  names?: Readonly<Record<string, string>>
+}
 
 /**
  * The reports of one request, cut to what main takes from it: `onCollected` without the file's
  * tasks (main has the file's tree already), `onTaskUpdate` without the results and events of the
  * file's tests that other batches own. Suites pass unchanged: main merges them by itself. Main no
- * longer sees the tree: a file with more tests than main planned has them all named to it, and the
- * file carries the modes its own tests had in this worker (see OWNED_MODES).
+ * longer sees the tree: a file that declares other tests than main planned has them all named to
+ * it, and the file carries the modes its own tests had in this worker (see OWNED_MODES).
  */
 export class OwnedReports {
-  private owned: ReadonlySet<string> | undefined
-  private planned: Readonly<Record<string, number>> | undefined
+  private owned: OwnedTests | undefined
+  private ownedIds: ReadonlySet<string> = new Set()
   private readonly others = new Set<string>()
   private unplanned: UnplannedTest[] = []
 
-  /**
-   * A request starts: `owned` for a batch main takes only those tests from, `planned` how many
-   * tests main planned in each of its files; `undefined` reports everything.
-   */
-  begin(owned: { tests: readonly string[], planned?: Readonly<Record<string, number>> } | undefined): void {
-    this.owned = owned && new Set(owned.tests)
-    this.planned = owned?.planned
+  /** A request starts: `owned` for a batch main takes only those tests from; `undefined` reports everything. */
+  begin(owned: OwnedTests | undefined): void {
+    this.owned = owned
+    this.ownedIds = new Set(owned?.tests)
     this.others.clear()
     this.unplanned = []
   }
 
-  /** Every test of a collected file that declares more than main planned, once: main must hear of them. */
+  /** Every test of a collected file that declares other tests than main planned, once: main must hear of them. */
   takeUnplanned(): UnplannedTest[] {
     const unplanned = this.unplanned
     this.unplanned = []
     return unplanned
   }
 
-  /** The call to send for `call`: itself, or a copy without what main would drop. Vitest's own objects are not changed. */
+  /**
+   * The call to send for `call`: itself, or a copy without what main would drop. Vitest's own
+   * objects are not changed, but for one: a test that sits at an owned test's id under another
+   * name is kept from running.
+   */
   trim(call: Call): Call {
     if (!this.owned) {
       return call
@@ -49,12 +58,10 @@ export class OwnedReports {
     if (call.m === 'onCollected') {
       const files = call.a[0] as RunnerTestFile[]
       const trimmed = files.map((file) => {
-        const tests: UnplannedTest[] = []
-        const modes: Record<string, Task['mode']> = {}
-        this.noteOthers(file, tests, [], modes)
-        const planned = this.planned?.[file.filepath]
-        if (planned !== undefined && tests.length > planned) {
-          this.unplanned.push(...tests)
+        const modes = this.noteTests(file)
+        const planned = this.owned!.planned?.[file.filepath]
+        if (planned !== undefined && declarationSignature(file) !== planned) {
+          forEachDeclaredTest<RunnerTestFile | Task>(file, (_test, name) => this.unplanned.push({ file: file.filepath, name }))
         }
         return withoutTasks(file, modes)
       })
@@ -67,20 +74,26 @@ export class OwnedReports {
     return call
   }
 
-  /** Notes the tests other batches own and the modes of this batch's own, and adds every test of the file to `tests`. */
-  private noteOthers(task: RunnerTestFile | Task, tests: UnplannedTest[], suites: readonly string[], modes: Record<string, Task['mode']>): void {
-    if (task.type === 'suite') {
-      const path = task.file === task ? suites : [...suites, task.name]
-      task.tasks.forEach(child => this.noteOthers(child, tests, path, modes))
-      return
-    }
-    if (this.owned!.has(task.id)) {
-      modes[task.id] = task.mode
-    }
-    else {
-      this.others.add(task.id)
-    }
-    tests.push({ file: task.file.filepath, id: task.id, name: [...suites, task.name].join(' > ') })
+  /**
+   * Notes the tests other batches own, and returns the modes of this batch's own. A test at an
+   * owned id whose name is not the one main planned there is another test, in a copy of the file
+   * that declares tests before it differently: it is skipped and left unreported, so main fails
+   * the planned test as not declared instead of passing it with another test's body.
+   */
+  private noteTests(file: RunnerTestFile): Record<string, Task['mode']> {
+    const modes: Record<string, Task['mode']> = {}
+    forEachDeclaredTest<RunnerTestFile | Task>(file, (test, name) => {
+      const planned = this.owned!.names?.[test.id]
+      if (!this.ownedIds.has(test.id) || (planned !== undefined && planned !== name)) {
+        if (this.ownedIds.has(test.id)) {
+          test.mode = 'skip'
+        }
+        this.others.add(test.id)
+        return
+      }
+      modes[test.id] = test.mode
+    })
+    return modes
   }
 }
 

@@ -338,25 +338,36 @@ test.each(['process', 'module'] as const)('a failed test keeps its own error whe
   expect(byName['kills its worker']!.message).toMatch(/was killed by SIGKILL while this test was running/)
 })
 
-test.each(['process', 'module'] as const)('a file that declares other tests in the worker than where it was collected fails the missing test, or names the extra one, and fails the run, saying why (isolation: %s)', async (isolation) => {
+test.each(['process', 'module'] as const)('a file that declares other tests in the worker than where it was collected fails the tests not in their place, names the extra one, runs no test under another\'s name, and fails the run (isolation: %s)', async (isolation) => {
   process.env.MP_ISOLATION = isolation
   const run = await runFixture('faults-changing-file').finally(() => delete process.env.MP_ISOLATION)
   expect(run.exitCode).toBe(1)
   const files = Object.fromEntries(run.json!.testResults.map(file => [basename(file.name), file.status]))
-  expect(files).toEqual({ 'changing.test.ts': 'failed', 'growing.test.ts': 'failed', 'steady.test.ts': 'passed' })
-  const failed = Object.values(results(run.json)).filter(result => result.status === 'failed')
-  expect(failed).toHaveLength(1)
-  expect(failed[0]!.message).toMatch(/finished without running this test: the file did not declare it when that worker loaded it\. A file whose tests run in several workers must declare the same tests/)
-  // The extra test was in no plan and ran nowhere: its file fails, naming it, once.
+  expect(files).toEqual({ 'changing.test.ts': 'failed', 'growing.test.ts': 'failed', 'shift-1-sets.test.ts': 'passed', 'shift-2-reads.test.ts': 'failed', 'steady.test.ts': 'passed' })
+  const byName = results(run.json)
+  const notInPlace = /finished without running this test: when that worker loaded the file, it did not declare this test where the plan's collection saw it \(another test, or none, was in its place\)\. A file whose tests run in several workers must declare the same tests/
+  // changing.test.ts: its collector declared a test first that its workers do not; the test after
+  // it then sits at the id the plan gave the first one, and runs under neither name.
+  // shift-2-reads.test.ts: its group's worker declares a test first that its collector did not.
+  const failed = Object.entries(byName).filter(([, result]) => result.status === 'failed').map(([name]) => name).sort()
+  expect(failed).toEqual(['declared by every process', 'declared by the first process only', 'fails', 'passes'])
+  failed.forEach(name => expect(byName[name]!.message).toMatch(notInPlace))
+  // No test body ran under another test's name: of the shifted file, only its unplanned test's
+  // body could run, and it ran in no batch either.
+  expect(run.records.map(record => record.name).sort()).toEqual(['turns the feature on'])
+  // An extra test was in no plan and ran nowhere: its file fails, naming it, once.
   const growing = run.json!.testResults.find(file => basename(file.name) === 'growing.test.ts')!
   expect(growing.assertionResults.map(test => `${test.fullName}: ${test.status}`).sort()).toEqual([
     'Later declared by every process, in Later: passed',
     'declared by every process, first: passed',
     'declared by every process, second: passed',
   ])
-  const notRun = '[vitest-pool-mp] Not run: a worker loaded this file with tests its collection did not see, and no batch runs them: "Later > declared by the processes after the first". A file whose tests run in several workers must declare the same tests'
-  expect(growing.message).toContain(notRun)
-  expect(growing.message.split(notRun)).toHaveLength(2)
+  const notRun = (name: string) => `[vitest-pool-mp] Not run: a worker loaded this file with tests its collection did not see, and no batch runs them: "${name}". A file whose tests run in several workers must declare the same tests`
+  expect(growing.message).toContain(notRun('Later > declared by the processes after the first'))
+  expect(growing.message.split(notRun('Later > declared by the processes after the first'))).toHaveLength(2)
+  const shifted = run.json!.testResults.find(file => basename(file.name) === 'shift-2-reads.test.ts')!
+  expect(shifted.message).toContain(notRun('Shift > declared once the feature is on'))
+  expect(shifted.message).toContain('Declare such a test always, and skip it with test.skipIf() or test.runIf().')
 }, 120_000)
 
 // Tests that fake or remove what the worker's own reporting relies on: queueMicrotask faked and

@@ -21,7 +21,7 @@ describe('batchFailure', () => {
 
   test('a worker that ended on its own without running a planned test says the file declared other tests there', () => {
     const failure = batchFailure({ kind: 'finished', pid: 42 }, where)
-    expect(failure.pendingMessage).toMatch(/^\[vitest-pool-mp\] Not run: the worker \(pid 42\) running group "Db" \(serial\) \[batch 3\] finished without running this test: the file did not declare it when that worker loaded it\. /)
+    expect(failure.pendingMessage).toMatch(/^\[vitest-pool-mp\] Not run: the worker \(pid 42\) running group "Db" \(serial\) \[batch 3\] finished without running this test: when that worker loaded the file, it did not declare this test where the plan's collection saw it \(another test, or none, was in its place\)\. /)
     expect(failure.pendingMessage).toContain('must declare the same tests, in the same order, each time it is loaded')
   })
 
