@@ -68,6 +68,9 @@ function createMpGroupDescribe(describe: VitestDescribe): MpGroupDescribe {
       ? first
       : { group: first, strategy: typeof second === 'function' ? undefined : second }
     const factory = typeof second === 'function' ? second : third
+    if (spec === first) {
+      checkSpec(spec, second)
+    }
     checkName('describe.mpGroup', spec.group)
     checkStrategy('describe.mpGroup', spec.group, spec.strategy)
     if (typeof factory !== 'function') {
@@ -85,6 +88,22 @@ function createMpGroupDescribe(describe: VitestDescribe): MpGroupDescribe {
 function checkName(call: string, group: unknown): asserts group is string {
   if (typeof group !== 'string' || group === '') {
     throw new TypeError(`[vitest-pool-mp] ${call} takes the group's name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got ${describeValue(group)}.`)
+  }
+}
+
+const SPEC_KEYS: readonly string[] = ['group', 'strategy'] satisfies (keyof MpGroupSpec)[]
+
+// The object form in plain JavaScript (or cast): a misspelt key or a strategy given beside the
+// object would otherwise leave the group `free`, and its tests would run apart without a word.
+function checkSpec(spec: object, second: unknown): void {
+  const unknownKeys = Object.keys(spec).filter(key => !SPEC_KEYS.includes(key))
+  if (unknownKeys.length > 0) {
+    throw new TypeError(`[vitest-pool-mp] describe.mpGroup({ group, strategy }, fn) has no ${unknownKeys.map(key => `"${key}"`).join(', ')} key; its object takes only "group" (the name) and "strategy".`)
+  }
+  if (typeof second !== 'function' && second !== undefined) {
+    const group = JSON.stringify((spec as Partial<MpGroupSpec>).group ?? 'name')
+    const strategy = typeof second === 'string' ? JSON.stringify(second) : '\'serial\''
+    throw new TypeError(`[vitest-pool-mp] describe.mpGroup({ group, strategy }, fn) takes the suite function right after the object; got ${describeValue(second)} there. Give the strategy in the object: describe.mpGroup({ group: ${group}, strategy: ${strategy} }, fn).`)
   }
 }
 

@@ -159,7 +159,12 @@ test.each(isolations)('a group name or strategy of the wrong type fails its file
   expect(files.get('name.test.ts')!.message).toContain('[vitest-pool-mp] describe.mpGroup takes the group\'s name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got undefined.')
   expect(files.get('strategy.test.ts')!.status).toBe('failed')
   expect(files.get('strategy.test.ts')!.message).toContain('[vitest-pool-mp] mpGroup("Db") takes a strategy name (\'isolated_serial\', \'isolated_free\', \'serial\', \'free\'), or leave it out for \'free\'; got a number (5).')
-  expect(text).toMatch(/name\.test\.ts:5:\d+/)
-  expect(text).toMatch(/strategy\.test\.ts:5:\d+/)
+  expect(files.get('spec-key.test.ts')!.status).toBe('failed')
+  expect(files.get('spec-key.test.ts')!.message).toContain('[vitest-pool-mp] describe.mpGroup({ group, strategy }, fn) has no "strat" key; its object takes only "group" (the name) and "strategy".')
+  expect(files.get('spec-strategy.test.ts')!.status).toBe('failed')
+  expect(files.get('spec-strategy.test.ts')!.message).toContain('[vitest-pool-mp] describe.mpGroup({ group, strategy }, fn) takes the suite function right after the object; got a string (serial) there. Give the strategy in the object: describe.mpGroup({ group: "Beside", strategy: "serial" }, fn).')
+  for (const file of ['name', 'strategy', 'spec-key', 'spec-strategy']) {
+    expect(text).toMatch(new RegExp(`${file}\\.test\\.ts:5:\\d+`))
+  }
   expect(run.records.map(record => record.name)).toEqual(['fine'])
 })

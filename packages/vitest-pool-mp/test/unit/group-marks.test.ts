@@ -36,7 +36,9 @@ vitestDescribe('mpGroup', () => {
     expect(() => mpGroup(undefined as unknown as string)).toThrow('got undefined.')
     expect(() => mpGroup('N', true as unknown as 'serial')).toThrow('[vitest-pool-mp] mpGroup("N") takes a strategy name (\'isolated_serial\', \'isolated_free\', \'serial\', \'free\'), or leave it out for \'free\'; got a boolean (true).')
     expect(() => mpGroup('N', null as unknown as 'serial')).toThrow('got null.')
-    expect(() => describe.mpGroup({ name: 'x' } as unknown as { group: string }, () => {})).toThrow('describe.mpGroup takes the group\'s name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got undefined.')
+    expect(() => describe.mpGroup({} as unknown as { group: string }, () => {})).toThrow('describe.mpGroup takes the group\'s name, a non-empty string, first (or { group, strategy } in describe.mpGroup); got undefined.')
+    expect(() => describe.mpGroup({ name: 'x' } as unknown as { group: string }, () => {})).toThrow('[vitest-pool-mp] describe.mpGroup({ group, strategy }, fn) has no "name" key; its object takes only "group" (the name) and "strategy".')
+    expect(() => describe.mpGroup({ group: 'x' } as unknown as string, 'serial', () => {})).toThrow('Give the strategy in the object: describe.mpGroup({ group: "x", strategy: "serial" }, fn).')
     expect(() => describe.mpGroup({ group: 'x', strategy: 5 as unknown as 'serial' }, () => {})).toThrow('describe.mpGroup("x") takes a strategy name')
     // Options in the strategy's place are still options.
     expect(mpGroup('N', { retry: 1 }).meta.mpGroup.strategy).toBeUndefined()
