@@ -1,4 +1,5 @@
 import type { StoreChannel } from '../child/store-channel.js'
+import { setImmediate } from 'node:timers'
 import { deserialize, serialize } from 'node:v8'
 import { StoreServer } from './store-server.js'
 
@@ -10,6 +11,7 @@ export interface LoopbackChannel extends StoreChannel {
 /**
  * Connects to a store served in this process. Messages are copied with the serializer the IPC
  * channel uses and delivered asynchronously, so values behave exactly as they do across processes.
+ * They go by `node:timers`' setImmediate, which `vi.useFakeTimers()` leaves alone (it fakes the global).
  */
 export function connectLoopback(server: StoreServer, worker: { pid: number, label: string }): LoopbackChannel {
   const clientListeners = new Set<(data: unknown) => void>()
