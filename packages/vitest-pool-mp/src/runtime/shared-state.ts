@@ -3,7 +3,7 @@ import type { Caller, TrailPhase } from '../store/store-rpc.js'
 import { relative } from 'node:path'
 import { expect, onTestFinished } from 'vitest'
 import { getStoreChannel } from '../child/store-channel.js'
-import { ERROR_PREFIX } from '../errors.js'
+import { ERROR_PREFIX, MpError } from '../errors.js'
 import { RUNNING_TESTS_KEY } from '../protocol.js'
 import { createLocalChannel } from '../store/local-channel.js'
 import { createStoreClient } from '../store/store-client.js'
@@ -12,9 +12,10 @@ export type { LockOptions, MpLock, MpMessageBoard, MpTrail, TrailCallback } from
 export type { TrailPhase } from '../store/store-rpc.js'
 
 const CLIENT_KEY = Symbol.for('vitest-pool-mp.store-client')
+interface WorkerConfig { maxWorkers?: number, isolate?: boolean }
 type WithClient = typeof globalThis & {
   [CLIENT_KEY]?: StoreClient
-  __vitest_worker__?: { config?: { maxWorkers?: number } }
+  __vitest_worker__?: { config?: WorkerConfig }
 }
 
 /** One client per process, whichever copy of this module asks: in an mp worker it reaches the run's store. */
@@ -22,18 +23,28 @@ function client(): StoreClient {
   const global = globalThis as WithClient
   if (!global[CLIENT_KEY]) {
     const channel = getStoreChannel()
+    if (!channel && !global.__vitest_worker__) {
+      throw new MpError(
+        'mpLock, mpMessageBoard and mpTrail work where Vitest runs tests (test files, their hooks, setupFiles), '
+        + 'not here: this process runs no Vitest worker. A globalSetup file runs in Vitest\'s main process; '
+        + 'to hand its values to the tests, use Vitest\'s provide() and inject().',
+      )
+    }
     if (!channel) {
-      warnIfNotShared(global.__vitest_worker__?.config?.maxWorkers)
+      warnIfNotShared(global.__vitest_worker__?.config)
     }
     global[CLIENT_KEY] = createStoreClient(channel ?? createLocalChannel(), { caller: currentCaller, onCallerEnd })
   }
   return global[CLIENT_KEY]
 }
 
-function warnIfNotShared(maxWorkers: number | undefined): void {
-  if (maxWorkers !== undefined && maxWorkers > 1) {
+function warnIfNotShared(config: WorkerConfig | undefined): void {
+  const maxWorkers = config?.maxWorkers ?? 1
+  // With isolate on, Vitest's pools give every test file a worker of its own, one worker at a time too.
+  const apart = maxWorkers > 1 ? `with up to ${maxWorkers} workers` : config?.isolate !== false ? 'with each test file in a worker of its own (isolate: true)' : undefined
+  if (apart) {
     console.warn(
-      `${ERROR_PREFIX} mpLock, mpMessageBoard and mpTrail are used outside the mp pool, with up to ${maxWorkers} workers: `
+      `${ERROR_PREFIX} mpLock, mpMessageBoard and mpTrail are used outside the mp pool, ${apart}: `
       + 'each worker has its own store, so nothing is shared between them. Run with `pool: \'mp\'` (and mpPlugin()) to share them, or run every test file in one process (maxWorkers: 1 and isolate: false).',
     )
   }

@@ -199,6 +199,7 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     keys: () => call(() => rpc.keys()),
     async update<T>(key: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
       checkName('board.update', 'key', key)
+      checkCallback(`board.update("${key}")`, fn)
       return ownTurn(key, 'board.update', async () => {
         const current = await wait(asker => rpc.beginUpdate(key, asker)) as T | undefined
         let next: T

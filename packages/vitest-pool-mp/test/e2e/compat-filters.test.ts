@@ -1,16 +1,13 @@
 import type { Reporter, TestModule, TestSpecification, TestUserConfig } from 'vitest/node'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createVitest, version as vitestVersion } from 'vitest/node'
 import { describe, expect, test } from 'vitest'
 import { copyFixture, fixtureRoot, normalJson, reporterParts, runBoth } from './compat-helpers'
-import { runFixture } from './utils'
-
-const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
+import { runFixture, VITEST_CLI } from './utils'
 
 describe('filters and run options behave as on the forks pool', () => {
   test('-t (testNamePattern) runs the same tests', async () => {

@@ -2,14 +2,11 @@ import type { JsonTestResults } from 'vitest/node'
 import type { FixtureRun } from './utils'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, test } from 'vitest'
-import { alive, childWorkers, FIXTURES, readPids, readRecords, runFixture, waitFor } from './utils'
-
-const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
+import { alive, childWorkers, FIXTURES, readPids, readRecords, runFixture, VITEST_CLI, waitFor } from './utils'
 
 function results(json: JsonTestResults | undefined): Record<string, { status: string, message: string }> {
   const byName: Record<string, { status: string, message: string }> = {}
@@ -279,7 +276,6 @@ describe('cancellation stops every worker; no child outlives the run', () => {
     })
   }
 })
-
 
 // A file whose module code throws only in some workers: each test it kept from starting says so,
 // with the file's error, and reporters see the file end after all its tests.

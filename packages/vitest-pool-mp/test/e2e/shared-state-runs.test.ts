@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { expect, test } from 'vitest'
-import { FIXTURES, runFixture, statuses } from './utils'
+import { FIXTURES, runFixture, statuses, VITEST_CLI } from './utils'
 
 test('a watch rerun starts with an empty store', async () => {
   const run = await runFixture('shared-rerun', { keepOpen: true, config: { watch: true } })
@@ -22,12 +23,29 @@ test('a watch rerun starts with an empty store', async () => {
   }
 })
 
-test('outside the mp pool the API works in one process, and warns that nothing is shared', async () => {
-  const run = await runFixture('shared-local')
+const NOT_SHARED = 'mpLock, mpMessageBoard and mpTrail are used outside the mp pool, '
+
+test.each([
+  { maxWorkers: 2, isolate: true, warning: 'with up to 2 workers' },
+  { maxWorkers: 1, isolate: true, warning: 'with each test file in a worker of its own (isolate: true)' },
+  { maxWorkers: 1, isolate: false, warning: undefined },
+])('outside the mp pool the API works in one process, and warns that nothing is shared where a test file may have a worker to itself (maxWorkers $maxWorkers, isolate $isolate)', async ({ maxWorkers, isolate, warning }) => {
+  const run = await runFixture('shared-local', { config: { maxWorkers, isolate } })
   expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
   expect(Object.values(statuses(run.json))).toEqual(['passed', 'passed', 'passed'])
-  const warnings = run.stderr.split('mpLock, mpMessageBoard and mpTrail are used outside the mp pool, with up to 2 workers').length - 1
-  expect(warnings).toBe(1)
+  const warnings = run.stderr.split(NOT_SHARED).length - 1
+  expect(warnings).toBe(warning ? 1 : 0)
+  if (warning) {
+    expect(run.stderr).toContain(`${NOT_SHARED}${warning}: each worker has its own store`)
+  }
+})
+
+// From Vitest's command line: a programmatic run here would share this test worker's process.
+test('the API called from globalSetup, in Vitest\'s main process, says where it works', () => {
+  const run = spawnSync(process.execPath, [VITEST_CLI, 'run'], { cwd: join(FIXTURES, 'shared-global-setup'), env: { ...process.env, CI: 'true', NO_COLOR: '1' }, encoding: 'utf-8', timeout: 120_000 })
+  // The fixture's test checks the message globalSetup got.
+  expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0)
+  expect(run.stdout).toMatch(/Tests\s+1 passed/)
 })
 
 test('a test that times out while queued for a lock leaves the queue; the next test of its worker gets the lock', async () => {

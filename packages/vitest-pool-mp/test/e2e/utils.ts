@@ -1,12 +1,16 @@
 import type { TestRecord } from '../fixtures/_shared/record'
 import type { JsonTestResults, TestUserConfig, Vitest } from 'vitest/node'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { startVitest } from 'vitest/node'
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures')
+
+/** Vitest's command line, for runs that must not share this test worker's process. */
+export const VITEST_CLI = join(createRequire(import.meta.url).resolve('vitest/package.json'), '../vitest.mjs')
 
 export interface FixtureRun {
   exitCode: number

@@ -141,6 +141,8 @@ describe('trails over the channel', () => {
     await expect(a!.lock().acquire({ timeout: -1 })).rejects.toThrow('mpLock().acquire: timeout must be a number of milliseconds, 0 or more (or left out to wait as long as the test may), got -1.')
     await expect(a!.lock('q').acquire(5 as unknown as object)).rejects.toThrow('mpLock("q").acquire takes an options object ({ timeout }), got a number (5).')
     await expect(a!.lock('q').runExclusive(5 as unknown as () => void)).rejects.toThrow('[vitest-pool-mp] mpLock("q").runExclusive takes a function to run, got a number (5).')
+    await expect(a!.board.update('u', 5 as unknown as () => number)).rejects.toThrow('[vitest-pool-mp] board.update("u") takes a function to run, got a number (5).')
+    expect(await a!.board.has('u')).toBe(false)
     // Nothing was taken by the refused calls; a message names a lock as the user did.
     await expect(a!.lock('q').release()).rejects.toThrow('[vitest-pool-mp] Cannot release lock "q": nobody holds it.')
     await a!.lock('q').acquire({ timeout: 0 })
