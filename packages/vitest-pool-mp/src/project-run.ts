@@ -686,7 +686,7 @@ export class ProjectRun {
       return []
     }
     const inRun = new Set(this.specs.map(spec => spec.moduleId))
-    const others = (await this.project.globTestFiles()).testFiles.filter(file => !inRun.has(file))
+    const others = (await this.testFilesOutsideCliExclude()).filter(file => !inRun.has(file))
     const unread = [...unloaded, ...others].sort()
     const files = new Map(await Promise.all(unread.map(async (file) => {
       const { environment, sourceHash } = this.files.get(file) ?? await this.readTestFile(file)
@@ -702,6 +702,22 @@ export class ProjectRun {
       }
     }
     return found
+  }
+
+  /**
+   * The project's test files, as if the command line gave no `--exclude`: that is one more way to
+   * leave a file out of a run, like a filter, and the file may give a group its strategy. Vitest
+   * adds those patterns after the config's; its glob of a project's files takes the rest.
+   */
+  private async testFilesOutsideCliExclude(): Promise<string[]> {
+    const config = this.project.config as typeof this.project.config & { cliExclude?: string[] }
+    const cliExclude = config.cliExclude ?? []
+    const project = this.project as typeof this.project & { globFiles?: (include: string[], exclude: string[], cwd: string) => Promise<string[]> }
+    const exclude = config.exclude.slice(0, config.exclude.length - cliExclude.length)
+    if (cliExclude.length === 0 || typeof project.globFiles !== 'function' || config.exclude.slice(exclude.length).some((pattern, i) => pattern !== cliExclude[i])) {
+      return (await this.project.globTestFiles()).testFiles
+    }
+    return project.globFiles(config.include, exclude, config.dir || config.root)
   }
 
   private track(work: Promise<void>): void {

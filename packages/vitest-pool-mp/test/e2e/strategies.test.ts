@@ -1,5 +1,6 @@
 import type { TestRecord } from '../fixtures/_shared/record'
 import type { FixtureRun } from './utils'
+import type { TestUserConfig } from 'vitest/node'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -155,6 +156,14 @@ test.each(['a file filter', 'a file filter, staticPlan: false'] as const)('a run
   process.env.MP_STATIC_PLAN = how === 'a file filter' ? '' : 'false'
   const run = await runFixture('strategies', { filters: ['6-last'], config: { maxWorkers: 3 } })
     .finally(() => delete process.env.MP_STATIC_PLAN)
+  expect(run.exitCode, run.stderr).toBe(0)
+  expect(testRecords(run).map(r => r.name).sort()).toEqual(['span 3', 'span 4', 'ungrouped 6'])
+  expectInOrderInOneProcess(named(run, ['span 3', 'span 4']))
+})
+
+test('a run whose --exclude leaves out the file that gives a group its strategy still runs the group by it', async () => {
+  // What `vitest run --exclude '**/[1-5]-*.test.ts'` passes on.
+  const run = await runFixture('strategies', { config: { maxWorkers: 3, cliExclude: ['**/[1-5]-*.test.ts'] } as TestUserConfig })
   expect(run.exitCode, run.stderr).toBe(0)
   expect(testRecords(run).map(r => r.name).sort()).toEqual(['span 3', 'span 4', 'ungrouped 6'])
   expectInOrderInOneProcess(named(run, ['span 3', 'span 4']))
