@@ -4,6 +4,7 @@ import type { VitestNodeApi } from './running-vitest.js'
 import type { StoreAttacher } from './project-run.js'
 import type { PoolOptions, TestProject, TestSpecification, Vitest } from './vitest-types.js'
 import { availableParallelism } from 'node:os'
+import { MpError, withoutFrames } from './errors.js'
 import { releaseGuardianIfIdle } from './child-reaper.js'
 import { POOL_NAME } from './pool-name.js'
 import { ProjectRun } from './project-run.js'
@@ -120,7 +121,12 @@ export class RunCoordinator {
       const projects = new Set(this.specs.filter(spec => spec.pool === POOL_NAME).map(spec => spec.project))
       return projects.size ? Math.max(...[...projects].map(each => this.maxWorkers(each))) : this.defaultMaxWorkers()
     }
-    return project.config.maxWorkers || this.defaultMaxWorkers()
+    const maxWorkers = project.config.maxWorkers || this.defaultMaxWorkers()
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
+      // Vitest passes on a fraction as it was given (`--maxWorkers=1.5`); a slot is a whole process.
+      throw withoutFrames(new MpError(`maxWorkers is ${maxWorkers}${project.name ? ` in project "${project.name}"` : ''}: set a whole number of worker processes, 1 or more, or a share of the CPU cores such as '50%'.`))
+    }
+    return maxWorkers
   }
 
   private defaultMaxWorkers(): number {

@@ -1,7 +1,7 @@
 import type { ResolvedMpPoolOptions } from './options.js'
 import type { PoolOptions, PoolWorker, WorkerRequest } from './vitest-types.js'
 import { EventEmitter } from 'node:events'
-import { MpError } from './errors.js'
+import { MpError, withoutFrames } from './errors.js'
 import { RunCoordinator } from './coordinator.js'
 import { POOL_NAME } from './pool-name.js'
 import { runningVitestNode } from './running-vitest.js'
@@ -85,7 +85,7 @@ function toSerializable(error: unknown): unknown {
   if (error instanceof Error) {
     // An MpError's message says what to fix in the user's suite or config; the pool's own frames
     // below it would only point into node_modules.
-    return { name: error.name, message: error.message, stack: error instanceof MpError ? `${error.name}: ${error.message}` : error.stack }
+    return { name: error.name, message: error.message, stack: error instanceof MpError ? withoutFrames(error).stack : error.stack }
   }
   return error
 }

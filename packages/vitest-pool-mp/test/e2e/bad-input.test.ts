@@ -138,6 +138,15 @@ test('a refused run also shows the error of a file that failed to load', () => {
   expect(plain(run)).toMatch(/FAIL +c\.test\.ts/)
 })
 
+test('a maxWorkers that is not a whole number stops the run, naming the value and what to set', async () => {
+  // What `--maxWorkers=1.5` passes on: Vitest keeps the fraction, and a slot is a whole process.
+  const run = await runFixture('bad-group-args', { config: { maxWorkers: 1.5 } })
+  expect(run.records).toEqual([])
+  expect(run.exitCode).not.toBe(0)
+  expect(output(run)).toContain('MpError: [vitest-pool-mp] maxWorkers is 1.5: set a whole number of worker processes, 1 or more, or a share of the CPU cores such as \'50%\'.')
+  expect(output(run)).not.toMatch(/coordinator\.[jt]s|Serialized Error/)
+})
+
 test('pool: mpPool() without mpPlugin() stops the run, saying to add the plugin', async () => {
   const run = await runFixture('bad-no-plugin')
   expect(run.records).toEqual([])
