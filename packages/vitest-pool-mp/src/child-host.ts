@@ -98,11 +98,11 @@ export interface ChildRequest {
     verdict: () => Promise<{ go: boolean, watchdogMs: number | false }>
   }
   /**
-   * The only tests whose reports main takes from this request, and how many tests main planned in
-   * each of its files; without it, every report.
+   * The only tests whose reports main takes from this request, with what main planned in its
+   * files (OwnedTestsMessage); without it, every report.
    */
   owned?: Pick<OwnedTestsMessage, 'tests' | 'planned' | 'names'>
-  /** Called with the tests of a file the worker's copy of which declares more tests than main planned. */
+  /** Called with the tests of a file the worker's copy of which declares other tests than main planned. */
   onUnplanned?: (tests: UnplannedTest[]) => void
 }
 

@@ -23,4 +23,3 @@ export function withoutFrames(error: MpError): MpError {
   error.stack = `${error.name}: ${error.message}`
   return error
 }
-
