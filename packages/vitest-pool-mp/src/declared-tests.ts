@@ -32,20 +32,22 @@ export function declaredNames(file: DeclaredTask): Map<string, string> {
 }
 
 /**
- * A short fingerprint of the tests a file declares, in order, with their names: equal on both
- * sides when a worker's copy of the file declares what its collection saw, so a batch need not
- * carry the file's whole list of names to find out.
+ * A short fingerprint of where a file declares its tests (their ids, which are places: an index
+ * under each suite), names aside: equal on both sides when a worker's copy of the file declares
+ * as many tests in the same places as its collection saw, so a batch need not carry the file's
+ * whole tree to find out. A test whose name changes from one load to the next (one that holds a
+ * temporary folder's path, say) keeps its place.
  */
-export function declarationSignature(file: DeclaredTask): string {
-  const names: string[] = []
-  forEachDeclaredTest(file, (_test, name) => names.push(name))
-  // FNV-1a over the names as JSON: a name may hold any character, a newline too.
+export function declarationShape(file: DeclaredTask): string {
+  const ids: string[] = []
+  forEachDeclaredTest(file, test => ids.push(test.id))
+  // FNV-1a over the ids, each ended by a character no id holds.
   let hash = 0x811C9DC5
-  const text = JSON.stringify(names)
+  const text = `${ids.join('\n')}\n`
   for (let i = 0; i < text.length; i++) {
     hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
   }
-  return `${names.length}:${(hash >>> 0).toString(16)}`
+  return `${ids.length}:${(hash >>> 0).toString(16)}`
 }
 
 /**

@@ -99,9 +99,9 @@ export interface OwnedTestsMessage {
   kind: 'owned'
   tests: string[]
   /**
-   * The signature of the tests main planned in each of the request's files (declarationSignature):
-   * a worker whose copy of a file declares other tests names them all (main keeps those it did not
-   * plan). A signature is all a batch sends in the usual case, however many tests the file has.
+   * The shape of the tests main planned in each of the request's files (declarationShape): a
+   * worker whose copy of a file declares tests in other places names them all (main keeps those it
+   * did not plan). A shape is all a batch sends in the usual case, however many tests the file has.
    */
   planned?: Record<string, string>
   /**
@@ -113,8 +113,8 @@ export interface OwnedTestsMessage {
 }
 
 /**
- * Child to main: every test of a file whose copy in the worker declares other tests than main
- * planned. Those its collection did not see run in no batch: the file must fail, saying so.
+ * Child to main: every test of a file whose copy in the worker declares tests in other places than
+ * main planned. Those its collection did not see run in no batch: the file must fail, saying so.
  */
 export interface UnplannedTestsMessage {
   [MP_TAG]: true

@@ -6,7 +6,7 @@ import type { RunnerTaskEventPack, RunnerTaskResult, RunnerTaskResultPack, Runne
 import { existsSync } from 'node:fs'
 import { CANCELLED, SAME_TESTS_EACH_LOAD } from './batch-failure.js'
 import { ownedTestIds } from './batches.js'
-import { declarationSignature, declaredNames, undeclaredInPlan } from './declared-tests.js'
+import { declarationShape, declaredNames, undeclaredInPlan } from './declared-tests.js'
 import { createDeferred } from './deferred.js'
 import { OWNED_MODES } from './protocol.js'
 import { reportFileNotRun } from './refused-file.js'
@@ -414,7 +414,7 @@ export class ReportMerger {
       const tree = this.files.get(entry.moduleId)?.tree
       if (tree && Array.isArray(entry.owned)) {
         const declared = plannedDeclarations(tree)
-        planned[entry.moduleId] = declared.signature
+        planned[entry.moduleId] = declared.shape
         for (const id of entry.owned) {
           const name = declared.names.get(id)
           if (name !== undefined) {
@@ -1154,13 +1154,13 @@ function workerError(message: string, cause?: SerializedCause): TaskError {
   return { name: 'MpWorkerError', message, stack: `MpWorkerError: ${message}`, ...(cause && { cause }) } as TaskError
 }
 
-const treeDeclarations = new WeakMap<RunnerTestFile, { signature: string, names: Map<string, string> }>()
+const treeDeclarations = new WeakMap<RunnerTestFile, { shape: string, names: Map<string, string> }>()
 
-/** A planned tree's tests by id, with their names, and their signature; read once per tree, as every batch of the file asks. */
-function plannedDeclarations(file: RunnerTestFile): { signature: string, names: Map<string, string> } {
+/** A planned tree's tests by id, with their names, and its shape; read once per tree, as every batch of the file asks. */
+function plannedDeclarations(file: RunnerTestFile): { shape: string, names: Map<string, string> } {
   let declared = treeDeclarations.get(file)
   if (declared === undefined) {
-    declared = { signature: declarationSignature(file), names: declaredNames(file) }
+    declared = { shape: declarationShape(file), names: declaredNames(file) }
     treeDeclarations.set(file, declared)
   }
   return declared

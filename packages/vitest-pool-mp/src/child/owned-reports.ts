@@ -6,7 +6,7 @@
 import type { OwnedModes, UnplannedTest } from '../protocol.js'
 import type { RunnerTaskEventPack, RunnerTaskResultPack, RunnerTestFile } from '../vitest-types.js'
 import type { Call } from './birpc-wire.js'
-import { declarationSignature, forEachDeclaredTest } from '../declared-tests.js'
+import { declarationShape, forEachDeclaredTest } from '../declared-tests.js'
 import { OWNED_MODES } from '../protocol.js'
 
 type Task = RunnerTestFile['tasks'][number]
@@ -58,12 +58,14 @@ export class OwnedReports {
     if (call.m === 'onCollected') {
       const files = call.a[0] as RunnerTestFile[]
       const trimmed = files.map((file) => {
-        const modes = this.noteTests(file)
+        const declared: { test: RunnerTestFile | Task, name: string }[] = []
+        forEachDeclaredTest<RunnerTestFile | Task>(file, (test, name) => declared.push({ test, name }))
         const planned = this.owned!.planned?.[file.filepath]
-        if (planned !== undefined && declarationSignature(file) !== planned) {
-          forEachDeclaredTest<RunnerTestFile | Task>(file, (_test, name) => this.unplanned.push({ file: file.filepath, name }))
+        const reshaped = planned !== undefined && declarationShape(file) !== planned
+        if (reshaped) {
+          this.unplanned.push(...declared.map(({ name }) => ({ file: file.filepath, name })))
         }
-        return withoutTasks(file, modes)
+        return withoutTasks(file, this.noteTests(declared, reshaped))
       })
       return { ...call, a: [trimmed, ...call.a.slice(1)] }
     }
@@ -76,23 +78,28 @@ export class OwnedReports {
 
   /**
    * Notes the tests other batches own, and returns the modes of this batch's own. A test at an
-   * owned id whose name is not the one main planned there is another test, in a copy of the file
-   * that declares tests before it differently: it is skipped and left unreported, so main fails
-   * the planned test as not declared instead of passing it with another test's body.
+   * owned id that is not the test main planned there is kept from running and left unreported, so
+   * main fails the planned test as not declared in its place instead of passing it with another's
+   * body: so is one with another name than main planned when the file declares tests in other
+   * places than its collection saw (`reshaped`: a test declared or left out before it moved it),
+   * or when the planned name is elsewhere in the file (tests declared in another order). A test
+   * renamed where it stands runs, as the collection named it.
    */
-  private noteTests(file: RunnerTestFile): Record<string, Task['mode']> {
+  private noteTests(declared: readonly { test: RunnerTestFile | Task, name: string }[], reshaped: boolean): Record<string, Task['mode']> {
     const modes: Record<string, Task['mode']> = {}
-    forEachDeclaredTest<RunnerTestFile | Task>(file, (test, name) => {
+    const names = new Set(declared.map(({ name }) => name))
+    for (const { test, name } of declared) {
       const planned = this.owned!.names?.[test.id]
-      if (!this.ownedIds.has(test.id) || (planned !== undefined && planned !== name)) {
-        if (this.ownedIds.has(test.id)) {
+      const misplaced = planned !== undefined && planned !== name && (reshaped || names.has(planned))
+      if (!this.ownedIds.has(test.id) || misplaced) {
+        if (misplaced) {
           test.mode = 'skip'
         }
         this.others.add(test.id)
-        return
+        continue
       }
       modes[test.id] = test.mode
-    })
+    }
     return modes
   }
 }

@@ -3,7 +3,7 @@ import type { Call } from '../../src/child/birpc-wire.js'
 import { serialize } from 'node:v8'
 import { describe, expect, test } from 'vitest'
 import { OwnedReports } from '../../src/child/owned-reports.js'
-import { declarationSignature } from '../../src/declared-tests.js'
+import { declarationShape } from '../../src/declared-tests.js'
 
 /** File F: suite S with tests T1..T300, and T0 at the top level; a worker's own (cyclic) objects. */
 function collectedFile(): RunnerTestFile {
@@ -60,37 +60,55 @@ describe('OwnedReports', () => {
     expect((reports.trim(update(['T1', 'T7'])).a[0] as [string][]).map(([id]) => id)).toEqual(['T1'])
   })
 
-  test('a collected file that declares other tests than main planned has all its tests named once, with their suites', () => {
+  test('a collected file that declares tests in other places than main planned has all its tests named once, with their suites', () => {
     const reports = new OwnedReports()
     const planned = collectedFile()
     ;(planned.tasks[0] as { tasks: unknown[] }).tasks.pop()
-    reports.begin({ tests: ['T7'], planned: { '/p/a.test.ts': declarationSignature(planned) } })
+    reports.begin({ tests: ['T7'], planned: { '/p/a.test.ts': declarationShape(planned) } })
     reports.trim(call('onCollected', [collectedFile()]))
     const named = reports.takeUnplanned()
     expect(named).toHaveLength(301)
     expect(named).toContainEqual({ file: '/p/a.test.ts', name: 'S > t300' })
     expect(named).toContainEqual({ file: '/p/a.test.ts', name: 't0' })
     expect(reports.takeUnplanned()).toEqual([])
-    // What main planned, or no signature for the file (main has no tree of it yet): nothing is named.
-    for (const signatures of [{ '/p/a.test.ts': declarationSignature(collectedFile()) }, {}] as Record<string, string>[]) {
-      reports.begin({ tests: ['T7'], planned: signatures })
+    // What main planned, or no shape for the file (main has no tree of it yet): nothing is named.
+    for (const shapes of [{ '/p/a.test.ts': declarationShape(collectedFile()) }, {}] as Record<string, string>[]) {
+      reports.begin({ tests: ['T7'], planned: shapes })
       reports.trim(call('onCollected', [collectedFile()]))
       expect(reports.takeUnplanned()).toEqual([])
     }
   })
 
-  test('a test at an owned id under another name than main planned there is kept from running, and its reports stay in the worker', () => {
+  test('a test at an owned id that is not the one main planned there is kept from running, and its reports stay in the worker', () => {
+    const shape = declarationShape(collectedFile())
+    const fewer = collectedFile()
+    ;(fewer.tasks[0] as { tasks: unknown[] }).tasks.pop()
+    for (const [why, planned, names] of [
+      ['the tests before it moved it', declarationShape(fewer), { T7: 'S > t6', T8: 'S > t8' }],
+      ['the planned test is elsewhere in the file', shape, { T7: 'S > t6', T8: 'S > t8' }],
+    ] as const) {
+      const reports = new OwnedReports()
+      reports.begin({ tests: ['T7', 'T8'], planned: { '/p/a.test.ts': planned }, names })
+      const file = collectedFile()
+      const collected = reports.trim(call('onCollected', [file]))
+      const suite = file.tasks[0] as { tasks: { id: string, mode: string }[] }
+      // T7 is not the test main planned there: Vitest's runner must skip it. T8 is: it runs as its mode says.
+      expect(suite.tasks.find(test => test.id === 'T7')!.mode, why).toBe('skip')
+      expect((collected.a[0] as RunnerTestFile[])[0]).toMatchObject({ mpOwnedModes: { T8: 'skip' } })
+      expect((collected.a[0] as RunnerTestFile[])[0]).not.toHaveProperty('mpOwnedModes.T7')
+      const trimmed = reports.trim(update(['F', 'S', 'T7', 'T8']))
+      expect((trimmed.a[0] as [string][]).map(([id]) => id)).toEqual(['F', 'S', 'T8'])
+    }
+  })
+
+  test('a test renamed where it stands (its name holds a temporary folder, say) runs as main planned it', () => {
     const reports = new OwnedReports()
-    reports.begin({ tests: ['T7', 'T8'], names: { T7: 'S > t6', T8: 'S > t8' } })
+    reports.begin({ tests: ['T7'], planned: { '/p/a.test.ts': declarationShape(collectedFile()) }, names: { T7: 'S > t7 in /tmp/a' } })
     const file = collectedFile()
     const collected = reports.trim(call('onCollected', [file]))
-    const suite = file.tasks[0] as { tasks: { id: string, mode: string }[] }
-    // T7 is not the test main planned there: Vitest's runner must skip it. T8 is: it runs as its mode says.
-    expect(suite.tasks.find(test => test.id === 'T7')!.mode).toBe('skip')
-    expect((collected.a[0] as RunnerTestFile[])[0]).toMatchObject({ mpOwnedModes: { T8: 'skip' } })
-    expect((collected.a[0] as RunnerTestFile[])[0]).not.toHaveProperty('mpOwnedModes.T7')
-    const trimmed = reports.trim(update(['F', 'S', 'T7', 'T8']))
-    expect((trimmed.a[0] as [string][]).map(([id]) => id)).toEqual(['F', 'S', 'T8'])
+    expect((file.tasks[0] as { tasks: { id: string, mode: string }[] }).tasks.find(test => test.id === 'T7')!.mode).toBe('run')
+    expect((collected.a[0] as RunnerTestFile[])[0]).toMatchObject({ mpOwnedModes: { T7: 'run' } })
+    expect(reports.takeUnplanned()).toEqual([])
   })
 
   test('other calls pass unchanged', () => {
