@@ -102,7 +102,7 @@ export interface ChildRequest {
    * files (OwnedTestsMessage); without it, every report.
    */
   owned?: Pick<OwnedTestsMessage, 'tests' | 'planned' | 'names'>
-  /** Called with the tests of a file the worker's copy of which declares other tests than main planned. */
+  /** Called with the tests of a file the worker's copy of which declares its tests in other places than main planned. */
   onUnplanned?: (tests: UnplannedTest[]) => void
 }
 

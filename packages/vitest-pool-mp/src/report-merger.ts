@@ -427,9 +427,9 @@ export class ReportMerger {
   }
 
   /**
-   * Every test of a file whose copy in a batch's worker declares other tests than the plan has:
-   * those the plan does not have (its collection did not see them) run in no batch, so the file
-   * fails, naming them.
+   * Every test of a file whose copy in a batch's worker declares its tests in other places than
+   * the plan has: those the plan does not have (its collection did not see them) run in no batch,
+   * so the file fails, naming them.
    */
   noteUnplanned(batch: PlannedBatch, tests: readonly UnplannedTest[]): void {
     const byFile = this.unplanned.get(batch.id) ?? new Map<string, string[]>()

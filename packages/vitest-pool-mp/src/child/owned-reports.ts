@@ -22,8 +22,8 @@ export interface OwnedTests {
  * The reports of one request, cut to what main takes from it: `onCollected` without the file's
  * tasks (main has the file's tree already), `onTaskUpdate` without the results and events of the
  * file's tests that other batches own. Suites pass unchanged: main merges them by itself. Main no
- * longer sees the tree: a file that declares other tests than main planned has them all named to
- * it, and the file carries the modes its own tests had in this worker (see OWNED_MODES).
+ * longer sees the tree: a file that declares its tests in other places than main planned has them
+ * all named to it, and the file carries the modes its own tests had in this worker (see OWNED_MODES).
  */
 export class OwnedReports {
   private owned: OwnedTests | undefined
@@ -39,7 +39,7 @@ export class OwnedReports {
     this.unplanned = []
   }
 
-  /** Every test of a collected file that declares other tests than main planned, once: main must hear of them. */
+  /** Every test of a collected file that declares its tests in other places than main planned, once: main must hear of them. */
   takeUnplanned(): UnplannedTest[] {
     const unplanned = this.unplanned
     this.unplanned = []
@@ -48,8 +48,8 @@ export class OwnedReports {
 
   /**
    * The call to send for `call`: itself, or a copy without what main would drop. Vitest's own
-   * objects are not changed, but for one: a test that sits at an owned test's id under another
-   * name is kept from running.
+   * objects are not changed, but for one: a test at an owned id that is not the test main planned
+   * there is kept from running (noteTests).
    */
   trim(call: Call): Call {
     if (!this.owned) {
