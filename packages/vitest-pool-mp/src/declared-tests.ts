@@ -32,15 +32,13 @@ export function declaredNames(file: DeclaredTask): Map<string, string> {
 }
 
 /**
- * A short fingerprint of where a file declares its tests (their ids, which are places: an index
- * under each suite), names aside: equal on both sides when a worker's copy of the file declares
- * as many tests in the same places as its collection saw, so a batch need not carry the file's
- * whole tree to find out. A test whose name changes from one load to the next (one that holds a
- * temporary folder's path, say) keeps its place.
+ * A short fingerprint of where a file declares its tests, from their ids in declaration order
+ * (ids are places: an index under each suite), names aside: equal on both sides when a worker's
+ * copy of the file declares as many tests in the same places as its collection saw, so a batch
+ * need not carry the file's whole tree to find out. A test whose name changes from one load to
+ * the next (one that holds a temporary folder's path, say) keeps its place.
  */
-export function declarationShape(file: DeclaredTask): string {
-  const ids: string[] = []
-  forEachDeclaredTest(file, test => ids.push(test.id))
+export function declarationShape(ids: readonly string[]): string {
   // FNV-1a over the ids, each ended by a character no id holds.
   let hash = 0x811C9DC5
   const text = `${ids.join('\n')}\n`

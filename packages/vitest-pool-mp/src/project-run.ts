@@ -686,7 +686,7 @@ export class ProjectRun {
       return []
     }
     const inRun = new Set(this.specs.map(spec => spec.moduleId))
-    const others = (await this.testFilesOutsideCliExclude()).filter(file => !inRun.has(file))
+    const others = (await (this.projectTestFiles ??= this.testFilesOutsideCliExclude())).filter(file => !inRun.has(file))
     const unread = [...unloaded, ...others].sort()
     const files = new Map(await Promise.all(unread.map(async (file) => {
       const { environment, sourceHash } = this.files.get(file) ?? await this.readTestFile(file)
@@ -703,6 +703,9 @@ export class ProjectRun {
     }
     return found
   }
+
+  /** testFilesOutsideCliExclude's answer, globbed once per run: the plan and each reveal may ask. */
+  private projectTestFiles: Promise<string[]> | undefined
 
   /**
    * The project's test files, as if the command line gave no `--exclude`: that is one more way to

@@ -1160,7 +1160,8 @@ const treeDeclarations = new WeakMap<RunnerTestFile, { shape: string, names: Map
 function plannedDeclarations(file: RunnerTestFile): { shape: string, names: Map<string, string> } {
   let declared = treeDeclarations.get(file)
   if (declared === undefined) {
-    declared = { shape: declarationShape(file), names: declaredNames(file) }
+    const names = declaredNames(file)
+    declared = { shape: declarationShape([...names.keys()]), names }
     treeDeclarations.set(file, declared)
   }
   return declared

@@ -61,7 +61,7 @@ export class OwnedReports {
         const declared: { test: RunnerTestFile | Task, name: string }[] = []
         forEachDeclaredTest<RunnerTestFile | Task>(file, (test, name) => declared.push({ test, name }))
         const planned = this.owned!.planned?.[file.filepath]
-        const reshaped = planned !== undefined && declarationShape(file) !== planned
+        const reshaped = planned !== undefined && declarationShape(declared.map(({ test }) => test.id)) !== planned
         if (reshaped) {
           this.unplanned.push(...declared.map(({ name }) => ({ file: file.filepath, name })))
         }
@@ -87,10 +87,11 @@ export class OwnedReports {
    */
   private noteTests(declared: readonly { test: RunnerTestFile | Task, name: string }[], reshaped: boolean): Record<string, Task['mode']> {
     const modes: Record<string, Task['mode']> = {}
-    const names = new Set(declared.map(({ name }) => name))
+    let names: Set<string> | undefined
+    const declaresName = (name: string) => (names ??= new Set(declared.map(each => each.name))).has(name)
     for (const { test, name } of declared) {
       const planned = this.owned!.names?.[test.id]
-      const misplaced = planned !== undefined && planned !== name && (reshaped || names.has(planned))
+      const misplaced = planned !== undefined && planned !== name && (reshaped || declaresName(planned))
       if (!this.ownedIds.has(test.id) || misplaced) {
         if (misplaced) {
           test.mode = 'skip'

@@ -23,15 +23,15 @@ function client(): StoreClient {
   const global = globalThis as WithClient
   if (!global[CLIENT_KEY]) {
     const channel = getStoreChannel()
-    if (!channel && !global.__vitest_worker__) {
-      throw new MpError(
-        'mpLock, mpMessageBoard and mpTrail work where Vitest runs tests (test files, their hooks, setupFiles), '
-        + 'not here: this process runs no Vitest worker. A globalSetup file runs in Vitest\'s main process; '
-        + 'to hand its values to the tests, use Vitest\'s provide() and inject().',
-      )
-    }
     if (!channel) {
-      warnIfNotShared(global.__vitest_worker__?.config)
+      if (!global.__vitest_worker__) {
+        throw new MpError(
+          'mpLock, mpMessageBoard and mpTrail work where Vitest runs tests (test files, their hooks, setupFiles), '
+          + 'not here: this process runs no Vitest worker. A globalSetup file runs in Vitest\'s main process; '
+          + 'to hand its values to the tests, use Vitest\'s provide() and inject().',
+        )
+      }
+      warnIfNotShared(global.__vitest_worker__.config)
     }
     global[CLIENT_KEY] = createStoreClient(channel ?? createLocalChannel(), { caller: currentCaller, onCallerEnd })
   }

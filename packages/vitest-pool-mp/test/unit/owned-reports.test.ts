@@ -3,7 +3,7 @@ import type { Call } from '../../src/child/birpc-wire.js'
 import { serialize } from 'node:v8'
 import { describe, expect, test } from 'vitest'
 import { OwnedReports } from '../../src/child/owned-reports.js'
-import { declarationShape } from '../../src/declared-tests.js'
+import { declarationShape, declaredNames } from '../../src/declared-tests.js'
 
 /** File F: suite S with tests T1..T300, and T0 at the top level; a worker's own (cyclic) objects. */
 function collectedFile(): RunnerTestFile {
@@ -16,6 +16,9 @@ function collectedFile(): RunnerTestFile {
   file.tasks.push(suite as never, { id: 'T0', name: 't0', type: 'test', mode: 'skip', file, suite: file, meta: {} } as never)
   return file
 }
+
+/** The shape main plans a file with. */
+const shapeOf = (file: RunnerTestFile): string => declarationShape([...declaredNames(file).keys()])
 
 const call = (m: string, ...a: unknown[]): Call => ({ t: 'q', m, a })
 const update = (ids: string[]) => call('onTaskUpdate', ids.map(id => [id, { state: id === 'T7' ? 'pass' : 'skip' }, {}]), ids.map(id => [id, 'test-finished', undefined]))
@@ -64,7 +67,7 @@ describe('OwnedReports', () => {
     const reports = new OwnedReports()
     const planned = collectedFile()
     ;(planned.tasks[0] as { tasks: unknown[] }).tasks.pop()
-    reports.begin({ tests: ['T7'], planned: { '/p/a.test.ts': declarationShape(planned) } })
+    reports.begin({ tests: ['T7'], planned: { '/p/a.test.ts': shapeOf(planned) } })
     reports.trim(call('onCollected', [collectedFile()]))
     const named = reports.takeUnplanned()
     expect(named).toHaveLength(301)
@@ -72,7 +75,7 @@ describe('OwnedReports', () => {
     expect(named).toContainEqual({ file: '/p/a.test.ts', name: 't0' })
     expect(reports.takeUnplanned()).toEqual([])
     // What main planned, or no shape for the file (main has no tree of it yet): nothing is named.
-    for (const shapes of [{ '/p/a.test.ts': declarationShape(collectedFile()) }, {}] as Record<string, string>[]) {
+    for (const shapes of [{ '/p/a.test.ts': shapeOf(collectedFile()) }, {}] as Record<string, string>[]) {
       reports.begin({ tests: ['T7'], planned: shapes })
       reports.trim(call('onCollected', [collectedFile()]))
       expect(reports.takeUnplanned()).toEqual([])
@@ -80,11 +83,11 @@ describe('OwnedReports', () => {
   })
 
   test('a test at an owned id that is not the one main planned there is kept from running, and its reports stay in the worker', () => {
-    const shape = declarationShape(collectedFile())
+    const shape = shapeOf(collectedFile())
     const fewer = collectedFile()
     ;(fewer.tasks[0] as { tasks: unknown[] }).tasks.pop()
     for (const [why, planned, names] of [
-      ['the tests before it moved it', declarationShape(fewer), { T7: 'S > t6', T8: 'S > t8' }],
+      ['the tests before it moved it', shapeOf(fewer), { T7: 'S > t6', T8: 'S > t8' }],
       ['the planned test is elsewhere in the file', shape, { T7: 'S > t6', T8: 'S > t8' }],
     ] as const) {
       const reports = new OwnedReports()
@@ -103,7 +106,7 @@ describe('OwnedReports', () => {
 
   test('a test renamed where it stands (its name holds a temporary folder, say) runs as main planned it', () => {
     const reports = new OwnedReports()
-    reports.begin({ tests: ['T7'], planned: { '/p/a.test.ts': declarationShape(collectedFile()) }, names: { T7: 'S > t7 in /tmp/a' } })
+    reports.begin({ tests: ['T7'], planned: { '/p/a.test.ts': shapeOf(collectedFile()) }, names: { T7: 'S > t7 in /tmp/a' } })
     const file = collectedFile()
     const collected = reports.trim(call('onCollected', [file]))
     expect((file.tasks[0] as { tasks: { id: string, mode: string }[] }).tasks.find(test => test.id === 'T7')!.mode).toBe('run')
