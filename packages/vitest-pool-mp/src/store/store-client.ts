@@ -100,29 +100,36 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
       throw localError(error)
     }
   }
-  // The store sees a worker, not its tests: while one test of the worker updates a key, a write
-  // of that key by another test running at once (test.concurrent) waits here for its turn. A
-  // write from inside the update's own callback would wait for itself, and is refused.
-  const insideUpdate = new AsyncLocalStorage<ReadonlySet<string>>()
-  const ownWrites = new Map<string, Promise<void>>()
-  /** Runs `work` once no other write of `key` by this worker is under way (check and claim at once). */
-  const ownTurn = async <T>(key: string, what: string, work: () => Promise<T>): Promise<T> => {
-    if (insideUpdate.getStore()?.has(key)) {
-      throw new MpError(`${what}("${key}") was called inside the callback of board.update("${key}"), which would wait for itself. Return the new value from the update callback instead.`)
+  // The store sees a worker, not its tests: while one test of the worker updates a key or is inside
+  // a trail, another test running at once (test.concurrent) that writes that key or enters that
+  // trail waits here for its turn, as another worker would. The same call from inside the running
+  // callback would wait for itself, and is refused.
+  const insideTurn = new AsyncLocalStorage<ReadonlySet<string>>()
+  const turns = new Map<string, Promise<void>>()
+  /** Runs `work` once no other call holding `turn` by this worker is under way (check and claim at once). */
+  const ownTurn = async <T>(turn: string, refusal: () => MpError, work: () => Promise<T>): Promise<T> => {
+    if (insideTurn.getStore()?.has(turn)) {
+      throw refusal()
     }
-    for (let running = ownWrites.get(key); running; running = ownWrites.get(key)) {
+    for (let running = turns.get(turn); running; running = turns.get(turn)) {
       await running
     }
     let done!: () => void
-    ownWrites.set(key, new Promise<void>((resolve) => { done = resolve }))
+    turns.set(turn, new Promise<void>((resolve) => { done = resolve }))
     try {
       return await work()
     }
     finally {
-      ownWrites.delete(key)
+      turns.delete(turn)
       done()
     }
   }
+  /** Runs a callback that holds `turn`: a call needing the same turn from inside it is refused. */
+  const holdingTurn = <T>(turn: string, callback: () => T): T => insideTurn.run(new Set([...insideTurn.getStore() ?? [], turn]), callback)
+  const boardTurn = (key: string, what: string) => [
+    `board:${key}`,
+    () => new MpError(`${what}("${key}") was called inside the callback of board.update("${key}"), which would wait for itself. Return the new value from the update callback instead.`),
+  ] as const
   let tickets = 0
   /** A call that may wait in a queue: withdrawn if its test ends first. */
   const wait = async <T>(request: (caller: Caller) => Promise<T>): Promise<T> => {
@@ -186,7 +193,7 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     async set(key, value) {
       checkName('board.set', 'key', key)
       checkBoardValue('board.set', key, value)
-      await ownTurn(key, 'board.set', () => wait(asker => rpc.set(key, value, asker)))
+      await ownTurn(...boardTurn(key, 'board.set'), () => wait(asker => rpc.set(key, value, asker)))
     },
     has: async (key) => {
       checkName('board.has', 'key', key)
@@ -194,17 +201,17 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     },
     delete: async (key) => {
       checkName('board.delete', 'key', key)
-      return ownTurn(key, 'board.delete', () => wait(asker => rpc.delete(key, asker)))
+      return ownTurn(...boardTurn(key, 'board.delete'), () => wait(asker => rpc.delete(key, asker)))
     },
     keys: () => call(() => rpc.keys()),
     async update<T>(key: string, fn: (current: T | undefined) => T | Promise<T>): Promise<T> {
       checkName('board.update', 'key', key)
       checkCallback(`board.update("${key}")`, fn)
-      return ownTurn(key, 'board.update', async () => {
+      return ownTurn(...boardTurn(key, 'board.update'), async () => {
         const current = await wait(asker => rpc.beginUpdate(key, asker)) as T | undefined
         let next: T
         try {
-          next = await insideUpdate.run(new Set([...insideUpdate.getStore() ?? [], key]), () => fn(current))
+          next = await holdingTurn(`board:${key}`, () => fn(current))
           checkBoardValue('board.update', key, next)
         }
         catch (error) {
@@ -227,17 +234,21 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     if (typeof callback !== 'function') {
       throw new MpError(`mpTrail("${name}", "${phase}") needs a callback as its last argument.`)
     }
-    const flag = await wait(asker => rpc.enterTrail(name, phase, asker))
-    let result: T
-    try {
-      result = await callback(flag)
-    }
-    catch (error) {
-      await call(() => rpc.exitTrail(name, phase, false))
-      throw error
-    }
-    await call(() => rpc.exitTrail(name, phase, true))
-    return result
+    const turn = `trail:${name}`
+    const nested = () => new MpError(`mpTrail("${name}", "${phase}") was called inside the callback of mpTrail("${name}", ...), which would wait for itself. A trail's phases do not nest: call mpTrail("${name}", ...) again outside the callback of the one running.`)
+    return ownTurn(turn, nested, async () => {
+      const flag = await wait(asker => rpc.enterTrail(name, phase, asker))
+      let result: T
+      try {
+        result = await holdingTurn(turn, () => callback(flag))
+      }
+      catch (error) {
+        await call(() => rpc.exitTrail(name, phase, false))
+        throw error
+      }
+      await call(() => rpc.exitTrail(name, phase, true))
+      return result
+    })
   }
 
   return { lock, board, trail }

@@ -185,6 +185,28 @@ describe('one worker\'s tests running at once (test.concurrent)', () => {
     expect(await a!.board.get('k')).toBe('set')
   })
 
+  test('enter the same trail in turn, as two workers would: one first start, one last finish', async () => {
+    const [a] = workers(1)
+    const flags: string[] = []
+    const consumer = async (id: string) => {
+      await a!.trail('Db', 'start', async (first) => {
+        flags.push(`${id} start ${first}`)
+        await new Promise(resolve => setTimeout(resolve, 20))
+      })
+      await a!.trail('Db', 'finish', (last) => { flags.push(`${id} finish ${last}`) })
+    }
+    await Promise.all([consumer('x'), consumer('y'), consumer('z')])
+    expect(flags.filter(flag => flag.endsWith('start true'))).toHaveLength(1)
+    expect(flags.filter(flag => flag.endsWith('finish true'))).toEqual([flags.at(-1)])
+    expect(flags).toHaveLength(6)
+  })
+
+  test('a trail entered again inside its own callback is still refused, saying phases do not nest', async () => {
+    const [a] = workers(1)
+    await expect(a!.trail('Db', 'start', () => a!.trail('Db', 'finish', () => 1))).rejects.toThrow('mpTrail("Db", "finish") was called inside the callback of mpTrail("Db", ...), which would wait for itself. A trail\'s phases do not nest')
+    await expect(a!.trail('Db', 'start', () => a!.trail('Other', () => 2))).resolves.toBe(2)
+  })
+
   test('a write of the key from inside the update\'s own callback is still refused, saying so', async () => {
     const [a] = workers(1)
     await expect(a!.board.update('k', async () => {
