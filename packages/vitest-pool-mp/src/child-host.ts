@@ -10,6 +10,7 @@ import { createDeferred } from './deferred.js'
 import { KnownAnswers } from './known-answers.js'
 import { isMpMessage, MP_TAG, REPORTS_WITHOUT_REPLY } from './protocol.js'
 import { timerDelay } from './timer-delay.js'
+import { raisedLimit } from './watchdog-limit.js'
 
 /** How long a child may take to say it is listening, or to answer `start` or `stop`. */
 const HANDSHAKE_TIMEOUT = 60_000
@@ -75,6 +76,8 @@ export interface ChildRequest {
   rpc: RuntimeRPC
   /** Kills the child when it has been silent this long (no RPC call, no report); `false` for never. */
   watchdogMs: number | false
+  /** The watchdog's limit once `timeouts` (a starting test file's hook timeouts) are allowed too. */
+  watchdogWith?: (timeouts: readonly number[]) => number | false
   /** Called as each test begins and ends, ahead of Vitest's throttled reports. */
   onProgress?: (progress: ProgressMessage) => void
   /** Called with the inline snapshots the worker would write into a source file. */
@@ -422,6 +425,11 @@ export class ChildHost {
           break
         case 'unplanned':
           this.current?.onUnplanned?.(message.tests)
+          break
+        case 'hook-timeouts':
+          if (this.current?.watchdogWith) {
+            this.watchdogLimit = raisedLimit(this.watchdogLimit, this.current.watchdogWith(message.timeouts))
+          }
           break
         case 'heartbeat':
           // Its arrival (lastActivity above) is all it says.

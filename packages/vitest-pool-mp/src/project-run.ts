@@ -1067,6 +1067,7 @@ export class ProjectRun {
       rpc: merger.methodsFor(batch),
       owned: merger.ownedTests(batch),
       watchdogMs: this.watchdogFor(timeouts),
+      watchdogWith: hookTimeouts => this.watchdogFor([...timeouts, ...hookTimeouts]),
       onProgress: progress => merger.noteProgress(progress),
       onUnplanned: tests => merger.noteUnplanned(batch, tests),
       onInlineSnapshots: edit => this.inlineSnapshots.add(edit),

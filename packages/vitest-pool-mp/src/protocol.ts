@@ -210,10 +210,20 @@ export interface HeartbeatMessage {
   kind: 'heartbeat'
 }
 
+/**
+ * Child to main, as a test file starts: the timeouts its before and around hooks were given
+ * (`beforeAll(fn, 60_000)`), which may exceed hookTimeout. The watchdog allows them too.
+ */
+export interface HookTimeoutsMessage {
+  [MP_TAG]: true
+  kind: 'hook-timeouts'
+  timeouts: number[]
+}
+
 /** How often a running worker sends a heartbeat: well under any watchdog limit (a timeout plus the grace). */
 export const HEARTBEAT_MS = 500
 
-export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | UnplannedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | InlineChecksMessage | SnapshotRemovedMessage | HeartbeatMessage
+export type MpMessage = ReadyMessage | StoreMessage | ProgressMessage | VerifyMessage | OwnedTestsMessage | UnplannedTestsMessage | VerdictMessage | AnswersMessage | AnswersUsedMessage | InlineSnapshotsMessage | InlineChecksMessage | SnapshotRemovedMessage | HeartbeatMessage | HookTimeoutsMessage
 
 export type ProgressReporter = (message: Omit<ProgressMessage, typeof MP_TAG | 'kind'>) => void
 
@@ -233,6 +243,18 @@ export const CHILD_SERVICES_KEY = Symbol.for('vitest-pool-mp.child-services')
  * name the caller when several run at once.
  */
 export const RUNNING_TESTS_KEY = Symbol.for('vitest-pool-mp.running-tests')
+
+/**
+ * The suite (or test file) running now, as an AsyncLocalStorage of {@link SuiteScope}: the pool's
+ * setup file runs each in a scope (spelling the key out), and the shared-state API withdraws a
+ * wait that a suite's beforeAll or afterAll hook started when the suite ends.
+ */
+export const SUITE_SCOPE_KEY = Symbol.for('vitest-pool-mp.suite-scope')
+export interface SuiteScope {
+  ended: boolean
+  /** Called once, as the suite ends. */
+  onEnd: (() => void)[]
+}
 export interface ChildServices {
   /** Reports a test's begin or end to the pool at once. */
   progress: ProgressReporter
@@ -246,6 +268,8 @@ export interface ChildServices {
   inlineChecks?: (checks: InlineSnapshotCheck[]) => void
   /** Tells main this worker removed the .snap file of `testFile`, which its merge left empty. */
   snapshotRemoved: (testFile: string, snapFile: string) => void
+  /** Hands main the timeouts of a starting test file's before and around hooks. */
+  hookTimeouts: (timeouts: number[]) => void
 }
 
 /**

@@ -11,3 +11,11 @@ export function watchdogLimit(timeouts: readonly (number | undefined)[], grace: 
   }
   return Math.max(...known) + grace
 }
+
+/**
+ * The limit once what a batch's worker reports (its hooks' own timeouts) is allowed too: the
+ * longer of the two, `false` (no watchdog) when either is.
+ */
+export function raisedLimit(current: number | false, allowing: number | false): number | false {
+  return current === false || allowing === false ? false : Math.max(current, allowing)
+}

@@ -1,6 +1,6 @@
 // Runs inside a Tinypool child process: hosts one Vitest worker (one batch, or with module isolation
 // batch after batch) until the main process stops it, then returns so Tinypool retires the process.
-import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, HeartbeatMessage, InlineChecksMessage, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, ReadyMessage, SnapshotRemovedMessage, UnplannedTestsMessage } from '../protocol.js'
+import type { AnswersUsedMessage, ChildServices, ChildTask, ChildTaskResult, HeartbeatMessage, HookTimeoutsMessage, InlineChecksMessage, InlineSnapshotsMessage, OwnedTestsMessage, ProgressMessage, ReadyMessage, SnapshotRemovedMessage, UnplannedTestsMessage } from '../protocol.js'
 import type { MpDescribe } from '../runtime/groups.js'
 import { CHILD_SERVICES_KEY, HEARTBEAT_MS, isMpMessage, MP_TAG } from '../protocol.js'
 import { attachMpGroup } from '../runtime/groups.js'
@@ -70,6 +70,7 @@ const services: ChildServices = {
   attachMpGroup: describe => attachMpGroup(describe as MpDescribe),
   inlineSnapshots: (file, base, edited) => processSend({ [MP_TAG]: true, kind: 'inline-snapshots', file, base, edited } satisfies InlineSnapshotsMessage),
   snapshotRemoved: (testFile, snapFile) => processSend({ [MP_TAG]: true, kind: 'snapshot-removed', testFile, snapFile } satisfies SnapshotRemovedMessage),
+  hookTimeouts: timeouts => processSend({ [MP_TAG]: true, kind: 'hook-timeouts', timeouts } satisfies HookTimeoutsMessage),
 }
 ;(globalThis as Record<symbol, ChildServices>)[CHILD_SERVICES_KEY] = services
 const sendInlineChecks: NonNullable<ChildServices['inlineChecks']> = checks => processSend({ [MP_TAG]: true, kind: 'inline-checks', checks } satisfies InlineChecksMessage)

@@ -2,7 +2,7 @@
 // from 'vitest', and, in an mp child, reports each test's begin and end to the pool at once, so a
 // worker that dies or hangs never takes a finished test's result, or the name of the running test, with it.
 import type { RunnerTestCase } from 'vitest'
-import type { ChildServices } from '../protocol.js'
+import type { ChildServices, SuiteScope } from '../protocol.js'
 import { describe, expect, TestRunner } from 'vitest'
 
 // protocol.ts CHILD_SERVICES_KEY, spelt out: at run time this file imports nothing but vitest (which
@@ -34,8 +34,10 @@ function onAround(name: 'aroundAll' | 'aroundEach', hook: AroundAllHook | Around
   // No timeout of its own (0): the user's hookTimeout is for their hooks. Typed by Vitest as the
   // public hooks' callbacks, which these are not (no fixtures argument).
   const on = collector.on as (name: 'aroundAll' | 'aroundEach', hook: unknown) => void
+  ownHooks.add(hook)
   on(name, Object.assign(hook, { [AROUND_TIMEOUT_KEY]: 0 }))
 }
+const ownHooks = new WeakSet<object>([inSuiteScope])
 
 // A file planned from its source alone runs only once main has checked what this worker collected
 // (see ProjectRun.verifyLate): registered first, this hook runs before the file's own hooks and tests.
@@ -105,3 +107,65 @@ if (inlineChecks) {
     inlineChecks(stacks.map(stack => ({ file: stack.file, line: stack.line, column: stack.column, snapshot: stack.snapshot, test: names.get(stack.testId) ?? stack.testId })))
   }))
 }
+
+// As a file starts (its own hooks not yet run, nested suites' neither):
+// - main hears the timeouts its before and around hooks were given. One of its own
+//   (`beforeAll(fn, 60_000)`) may exceed hookTimeout, and code that never yields (a synchronous
+//   build, say) sends no heartbeat meanwhile: the watchdog must allow it. Vitest keeps those
+//   hooks' timeouts on these keys; an after hook's is out of reach.
+// - the file and each suite in it run in a scope of their own (protocol.ts SUITE_SCOPE_KEY, spelt
+//   out), so that a lock, update or trail wait one of its beforeAll or afterAll hooks started is
+//   withdrawn when the suite ends (a hook that times out ends it, its tests skipped), as a test's
+//   is when the test ends. Through an around hook, not by wrapping the user's hooks: a wrapper
+//   would show in the stack of every error they throw.
+const CLEANUP_TIMEOUT_KEY = Symbol.for('VITEST_CLEANUP_TIMEOUT')
+type Hook = ((...args: unknown[]) => unknown) & Record<symbol, unknown>
+interface SuiteShape { type?: string, tasks?: SuiteShape[] }
+interface SuiteScopes { run: <T>(scope: SuiteScope, callback: () => T) => T }
+// Node's, taken without an import (see above). Elsewhere (a browser project that kept the file in
+// its setupFiles) suites run unscoped.
+const asyncHooks = globalThis.process?.getBuiltinModule?.('node:async_hooks')
+const suiteScopes = asyncHooks && ((globalThis as Record<symbol, SuiteScopes | undefined>)[Symbol.for('vitest-pool-mp.suite-scope')] ??= new asyncHooks.AsyncLocalStorage<SuiteScope>())
+
+// Not async, for the reason above; the suite starts in a microtask, so that no frame of this
+// file is under the user's hooks either.
+function inSuiteScope(runSuite: () => Promise<void>): Promise<void> {
+  if (!suiteScopes) {
+    return runSuite()
+  }
+  const scope: SuiteScope = { ended: false, onEnd: [] }
+  return suiteScopes.run(scope, () => Promise.resolve().then(runSuite)).finally(() => {
+    scope.ended = true
+    scope.onEnd.splice(0).forEach(callback => callback())
+  })
+}
+
+function prepareSuites(suite: SuiteShape, timeouts: number[]): void {
+  const hooks = TestRunner.getSuiteHooks(suite as Parameters<typeof TestRunner.getSuiteHooks>[0]) as unknown as Record<'beforeAll' | 'beforeEach' | 'aroundAll' | 'aroundEach', Hook[]>
+  for (const hook of [...hooks.beforeAll, ...hooks.beforeEach]) {
+    const timeout = hook[CLEANUP_TIMEOUT_KEY]
+    typeof timeout === 'number' && timeouts.push(timeout)
+  }
+  for (const hook of [...hooks.aroundAll, ...hooks.aroundEach]) {
+    const timeout = hook[AROUND_TIMEOUT_KEY]
+    !ownHooks.has(hook) && typeof timeout === 'number' && timeouts.push(timeout)
+  }
+  for (const task of suite.tasks ?? []) {
+    if (task.type === 'suite') {
+      // Last, so innermost: the suite's own around hooks run outside its scope, its before and after hooks inside.
+      const nested = TestRunner.getSuiteHooks(task as Parameters<typeof TestRunner.getSuiteHooks>[0]) as unknown as { aroundAll: unknown[] }
+      nested.aroundAll.push(Object.assign(inSuiteScope, { [AROUND_TIMEOUT_KEY]: 0 }))
+      prepareSuites(task, timeouts)
+    }
+  }
+}
+
+onAround('aroundAll', (runSuite, suite) => {
+  if (!suite) {
+    return runSuite()
+  }
+  const timeouts: number[] = []
+  prepareSuites(suite as SuiteShape, timeouts)
+  timeouts.length > 0 && child?.hookTimeouts([...new Set(timeouts)])
+  return inSuiteScope(runSuite)
+})

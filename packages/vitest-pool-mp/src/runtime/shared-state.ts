@@ -1,10 +1,12 @@
 import type { MpLock, MpMessageBoard, StoreClient, TrailCallback } from '../store/store-client.js'
+import type { SuiteScope } from '../protocol.js'
 import type { Caller, TrailPhase } from '../store/store-rpc.js'
+import type { AsyncLocalStorage } from 'node:async_hooks'
 import { relative } from 'node:path'
 import { expect, onTestFinished } from 'vitest'
 import { getStoreChannel } from '../child/store-channel.js'
 import { ERROR_PREFIX, MpError } from '../errors.js'
-import { RUNNING_TESTS_KEY } from '../protocol.js'
+import { RUNNING_TESTS_KEY, SUITE_SCOPE_KEY } from '../protocol.js'
 import { createLocalChannel } from '../store/local-channel.js'
 import { createStoreClient } from '../store/store-client.js'
 
@@ -27,7 +29,7 @@ function client(): StoreClient {
       if (!global.__vitest_worker__) {
         throw new MpError(
           'mpLock, mpMessageBoard and mpTrail work where Vitest runs tests (test files, their hooks, setupFiles), '
-          + 'not here: this process runs no Vitest worker. A globalSetup file runs in Vitest\'s main process; '
+          + 'not here: this process runs no Vitest worker (nor does a child process or worker thread a test starts: call the API in the test, and hand the helper what it needs). A globalSetup file runs in Vitest\'s main process; '
           + 'to hand its values to the tests, use Vitest\'s provide() and inject().',
         )
       }
@@ -51,14 +53,21 @@ function warnIfNotShared(config: WorkerConfig | undefined): void {
 }
 
 function onCallerEnd(callback: () => void): void {
-  if (expect.getState().currentTestName === undefined) {
-    return
+  // The suite (or file) whose code calls, as the pool's setup file scopes them.
+  const suite = (globalThis as Record<symbol, AsyncLocalStorage<SuiteScope> | undefined>)[SUITE_SCOPE_KEY]?.getStore()
+  if (suite?.ended) {
+    throw new MpError(
+      'Code of a suite that has ended (a beforeAll or afterAll hook that timed out, say, and went on) started to wait for a lock, a board key or a trail: '
+      + 'the wait is refused, so that it does not take them from the tests that follow. Give the hook a longer timeout if it needs one.',
+    )
   }
   try {
     onTestFinished(callback)
   }
-  // Not inside a test (a beforeAll hook, say): its waits end with the worker's batch.
-  catch {}
+  // Not inside a test: a beforeAll or afterAll hook's wait ends with its suite, anything else's with the worker's batch.
+  catch {
+    suite?.onEnd.push(callback)
+  }
 }
 
 function currentCaller(): Caller {

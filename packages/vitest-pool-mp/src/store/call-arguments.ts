@@ -10,9 +10,13 @@ export function checkName(call: string, what: 'key' | 'name', value: unknown): a
   if (typeof value !== 'string') {
     throw new MpError(`${call} takes a string ${what}, got ${describeValue(value)}.`)
   }
+  // As a group's: an empty name is more likely a variable left unset than a choice.
+  if (what === 'name' && value === '') {
+    throw new MpError(`${call} takes a non-empty name, got "". Leave the name out for the run-wide lock (mpLock()).`)
+  }
 }
 
-/** A lock wait's options: `timeout` is a number of milliseconds, 0 or more, or left out. */
+/** A lock wait's options: `timeout` is a number of milliseconds, 0 or more (`Infinity` waits as if left out), or left out. */
 export function checkLockOptions(call: string, options: unknown): asserts options is LockOptions | undefined {
   if (options === undefined) {
     return
@@ -21,7 +25,7 @@ export function checkLockOptions(call: string, options: unknown): asserts option
     throw new MpError(`${call} takes an options object ({ timeout }), got ${describeValue(options)}.`)
   }
   const { timeout } = options as { timeout?: unknown }
-  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
     throw new MpError(`${call}: timeout must be a number of milliseconds, 0 or more (or left out to wait as long as the test may), got ${typeof timeout === 'number' ? timeout : describeValue(timeout)}.`)
   }
 }

@@ -74,8 +74,10 @@ export interface CallerContext {
   /** Names the running test, for other workers' errors. */
   caller: () => Caller
   /**
-   * Runs `callback` when the running test ends; does nothing outside a test. A wait still pending
-   * then is withdrawn, so a test that timed out never leaves its worker queued for, or holding, a lock.
+   * Runs `callback` when the running test, or beforeAll or afterAll hook, ends; does nothing
+   * outside them. A wait still pending then is withdrawn, so a test or hook that timed out never
+   * leaves its worker queued for, or holding, a lock. Throws, refusing the wait, when the caller
+   * is a hook that has already failed.
    */
   onCallerEnd: (callback: () => void) => void
 }
@@ -145,8 +147,8 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     try {
       const result = await call(() => request({ ...caller(), ticket }))
       if (withdrawn) {
-        // Granted after its test ended: the store took it back, so the code still running must not go on.
-        throw new MpError(`A wait was granted after its test had ended; it was withdrawn (request ${ticket}).`)
+        // Granted after its test or hook ended: the store took it back, so the code still running must not go on.
+        throw new MpError(`A wait was granted after its test or hook had ended; it was withdrawn (request ${ticket}).`)
       }
       return result
     }
@@ -163,7 +165,9 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     const key = name === undefined ? RUN_LOCK_KEY : namedLockKey(name)
     const acquire = async (options?: LockOptions) => {
       checkLockOptions(`${label}.acquire`, options)
-      return wait(asker => rpc.acquire(key, asker, options?.timeout))
+      // Infinity would not survive the channel's JSON: no timeout is what it means.
+      const timeout = options?.timeout === Infinity ? undefined : options?.timeout
+      return wait(asker => rpc.acquire(key, asker, timeout))
     }
     const release = () => call(() => rpc.release(key))
     return {

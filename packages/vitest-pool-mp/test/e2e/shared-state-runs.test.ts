@@ -48,12 +48,19 @@ test('the API called from globalSetup, in Vitest\'s main process, says where it 
   expect(run.stdout).toMatch(/Tests\s+1 passed/)
 })
 
-test('a test that times out while queued for a lock leaves the queue; the next test of its worker gets the lock', async () => {
+test('a test, or a beforeAll hook, that times out while queued for a lock leaves the queue; the next test of its worker gets the lock; a hook that timed out is refused a later wait', async () => {
   const run = await runFixture('shared-abandon')
   const results = statuses(run.json)
   expect(results['Waiter times out while queued']).toBe('failed')
   expect(results['Waiter gets the lock afterwards']).toBe('passed')
   expect(results['Holder holds the lock until the waiter has given up']).toBe('passed')
+  expect(results['HookWaiter a beforeAll that times out while queued is skipped with its suite']).toBe('skipped')
+  expect(results['HookWaiter gets the hook lock afterwards']).toBe('passed')
+  expect(results['HookHolder holds the hook lock until the hook has given up']).toBe('passed')
+  expect(results['HookWaiter a beforeAll that times out before it asks is skipped with its suite too']).toBe('skipped')
+  expect(results['HookWaiter sees the late hook refused']).toBe('passed')
+  expect(run.stdout + run.stderr).toContain('Hook timed out in 500ms')
+  expect(run.stdout + run.stderr).toContain('Hook timed out in 300ms')
 })
 
 test('examples/shared-setup: the destructive setup and its teardown each run exactly once', async () => {

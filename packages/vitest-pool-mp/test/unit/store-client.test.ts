@@ -148,6 +148,17 @@ describe('trails over the channel', () => {
     await a!.lock('q').acquire({ timeout: 0 })
     await a!.lock().runExclusive(() => 1)
   })
+
+  test('an empty lock or trail name is refused, as a group\'s is; a timeout of Infinity waits as if none were given', async () => {
+    const [a, b] = workers(2)
+    expect(() => a!.lock('')).toThrow('[vitest-pool-mp] mpLock takes a non-empty name, got "". Leave the name out for the run-wide lock (mpLock()).')
+    await expect(a!.trail('', () => 1)).rejects.toThrow('[vitest-pool-mp] mpTrail takes a non-empty name, got "".')
+    await a!.board.set('', 'an empty key is a key')
+    await a!.lock('inf').acquire()
+    const waiting = b!.lock('inf').acquire({ timeout: Infinity })
+    await a!.lock('inf').release()
+    await expect(waiting).resolves.toBeUndefined()
+  })
 })
 
 describe('locks over the channel', () => {
