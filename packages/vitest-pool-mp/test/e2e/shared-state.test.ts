@@ -78,11 +78,16 @@ describe('shared state across worker processes', () => {
     expect(pid('fixtures 1')).not.toBe(pid('fixtures 2'))
   })
 
-  test('with test.concurrent, a lock\'s holder is named as one of the tests running at once, all of them named; updates of one key take turns', async () => {
+  test('with test.concurrent, a lock\'s holder is named as one of the tests running at once, all of them named; updates of one key and entries of one trail take turns', async () => {
     const run = await runFixture('shared-concurrent')
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(0)
-    expect(Object.values(statuses(run.json))).toEqual(Array.from({ length: 6 }, () => 'passed'))
+    expect(Object.values(statuses(run.json))).toEqual(Array.from({ length: 9 }, () => 'passed'))
+    const trail = run.records.filter(r => r.name.startsWith('trail ')).sort((a, b) => a.begin - b.begin)
+    expect(trail.map(r => r.name).sort()).toEqual(['trail finish false', 'trail finish false', 'trail finish true', 'trail start false', 'trail start false', 'trail start true'])
+    expect(trail[0]!.name).toBe('trail start true')
+    expect(trail.at(-1)!.name).toBe('trail finish true')
+    trail.slice(1).forEach((r, i) => expect(r.begin).toBeGreaterThanOrEqual(trail[i]!.end))
     const pid = (name: string) => run.records.find(r => r.name === name)!.pid
     expect(pid('conc holder')).toBe(pid('conc bystander'))
     expect(pid('conc holder')).not.toBe(pid('conc waiter'))
