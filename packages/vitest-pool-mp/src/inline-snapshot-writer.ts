@@ -7,7 +7,7 @@
 import type { InlineSnapshotCheck, InlineSnapshotsMessage } from './protocol.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { MpError } from './errors.js'
-import { mergeLineEdits } from './line-merge.js'
+import { mergeEditedVersions, mergeLineEdits } from './line-merge.js'
 
 type Edit = Pick<InlineSnapshotsMessage, 'file' | 'base' | 'edited'>
 
@@ -88,22 +88,30 @@ export class InlineSnapshotWriter {
   private write(file: string, edits: readonly Edit[], errors: MpError[]): void {
     const before = readFileSync(file, 'utf-8')
     let content = before
-    for (const edit of edits) {
-      const merged = mergeLineEdits(edit.base, edit.edited, content)
-      if (merged === undefined) {
-        errors.push(new MpError(
-          `Could not write an inline snapshot into ${this.format(file)}: a test in another worker wrote a different one on the same line, which is written. `
-          + 'If they are two snapshots on one line, run the tests again to write this one. If they are one snapshot that several tests reach '
-          + '(a test.each, a shared helper), give each its own: Vitest refuses different snapshots at one place too.',
-        ))
+    // Workers that loaded the same source: their edits are merged against it together (one against
+    // another's result would see their neighbouring edits as one block, and refuse an equal one).
+    for (const base of new Set(edits.map(edit => edit.base))) {
+      const { merged, refused } = mergeEditedVersions(base, edits.filter(edit => edit.base === base).map(edit => edit.edited))
+      refused.forEach(() => errors.push(this.clash(file)))
+      const written = base === content ? merged : mergeLineEdits(base, merged, content)
+      if (written === undefined) {
+        errors.push(this.clash(file))
         continue
       }
-      content = merged
+      content = written
     }
     // Written in place, as Vitest writes it (a rename would turn a linked file into a copy).
     if (content !== before) {
       writeFileSync(file, content, 'utf-8')
     }
+  }
+
+  private clash(file: string): MpError {
+    return new MpError(
+      `Could not write an inline snapshot into ${this.format(file)}: a test in another worker wrote a different one on the same line, which is written. `
+      + 'If they are two snapshots on one line, run the tests again to write this one. If they are one snapshot that several tests reach '
+      + '(a test.each, a shared helper), give each its own: Vitest refuses different snapshots at one place too.',
+    )
   }
 }
 

@@ -19,7 +19,7 @@ export function mergeLineEdits(base: string, ours: string, theirs: string): stri
   const others = hunks(baseLines, theirs.split('\n'))
   const kept: Hunk[] = [...others]
   for (const hunk of mine) {
-    const clash = others.find(other => other.start < hunk.end && hunk.start < other.end || other.start === hunk.start)
+    const clash = others.find(other => overlap(other, hunk))
     if (!clash) {
       kept.push(hunk)
     }
@@ -27,6 +27,37 @@ export function mergeLineEdits(base: string, ours: string, theirs: string): stri
       return undefined
     }
   }
+  return applyHunks(baseLines, kept)
+}
+
+/**
+ * Applies to `base` the edits that turned it into each of `versions`: several writers' copies,
+ * each edited on its own. Each version's edits are found against `base` alone, so edits of
+ * different writers on neighbouring lines stay apart, and an edit two writers made alike counts
+ * once. A version with an edit that overlaps another version's different edit is left out whole:
+ * its index is in `refused`.
+ */
+export function mergeEditedVersions(base: string, versions: readonly string[]): { merged: string, refused: number[] } {
+  const baseLines = base.split('\n')
+  const kept: Hunk[] = []
+  const refused: number[] = []
+  versions.forEach((version, index) => {
+    const mine = hunks(baseLines, version.split('\n'))
+    if (mine.some(hunk => kept.some(other => overlap(other, hunk) && !sameHunk(other, hunk)))) {
+      refused.push(index)
+      return
+    }
+    kept.push(...mine.filter(hunk => !kept.some(other => sameHunk(other, hunk))))
+  })
+  return { merged: applyHunks(baseLines, kept), refused }
+}
+
+/** Whether two hunks touch the same lines of base, or insert at the same place. */
+function overlap(a: Hunk, b: Hunk): boolean {
+  return (a.start < b.end && b.start < a.end) || a.start === b.start
+}
+
+function applyHunks(baseLines: readonly string[], kept: Hunk[]): string {
   kept.sort((a, b) => a.start - b.start || a.end - b.end)
   const merged: string[] = []
   let at = 0

@@ -71,3 +71,17 @@ test('one assertion that tests of different workers reached with different value
   expect(readFileSync(file, 'utf-8')).toBe(base)
   expect(readFileSync(other, 'utf-8')).toBe(base.replace('snap()', 'snap(3)'))
 })
+
+test('two workers\' equal edit of one line beside a third worker\'s edit of the line before: both written, no error', () => {
+  const file = sourceFile(base)
+  const writer = new InlineSnapshotWriter(path => path)
+  const lineBefore = ['test(1)', 'snap(1)', 'test(2)', 'snap()', ''].join('\n')
+  const each = ['test(1)', 'snap()', 'test(2)', 'snap(2)', ''].join('\n')
+  const neighbour = ['test(1)', 'snap()', 'test(2)(1)', 'snap()', ''].join('\n')
+  writer.add({ file, base, edited: neighbour })
+  writer.add({ file, base, edited: each })
+  writer.add({ file, base, edited: each })
+  writer.add({ file, base, edited: lineBefore })
+  expect(writer.flush()).toEqual([])
+  expect(readFileSync(file, 'utf-8')).toBe(['test(1)', 'snap(1)', 'test(2)(1)', 'snap(2)', ''].join('\n'))
+})

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { mergeLineEdits } from '../../src/line-merge.js'
+import { mergeEditedVersions, mergeLineEdits } from '../../src/line-merge.js'
 
 const lines = (...text: string[]) => text.join('\n')
 
@@ -57,5 +57,32 @@ describe('mergeLineEdits', () => {
       expect(mergeLineEdits(a, b, a)).toBe(b)
       expect(mergeLineEdits(a, a, b)).toBe(b)
     }
+  })
+})
+
+describe('mergeEditedVersions', () => {
+  // Two tests of a test.each write the same snapshot on one line, a test on the line before writes
+  // its own: merged one after another, the neighbours' edits read as one block, and the second equal
+  // edit was refused.
+  const base = lines('test(\'other\', () => { expect(1).toMatchInlineSnapshot() })', 'test.each([\'a\', \'b\'])(\'%s\', s => { expect(typeof s).toMatchInlineSnapshot() })', '')
+  const other = lines('test(\'other\', () => { expect(1).toMatchInlineSnapshot(`1`) })', 'test.each([\'a\', \'b\'])(\'%s\', s => { expect(typeof s).toMatchInlineSnapshot() })', '')
+  const each = lines('test(\'other\', () => { expect(1).toMatchInlineSnapshot() })', 'test.each([\'a\', \'b\'])(\'%s\', s => { expect(typeof s).toMatchInlineSnapshot(`"string"`) })', '')
+  const both = lines('test(\'other\', () => { expect(1).toMatchInlineSnapshot(`1`) })', 'test.each([\'a\', \'b\'])(\'%s\', s => { expect(typeof s).toMatchInlineSnapshot(`"string"`) })', '')
+
+  test.each([[other, each, each], [each, other, each], [each, each, other]])('equal edits count once beside a neighbour\'s, in any order (%#)', (...versions) => {
+    expect(mergeEditedVersions(base, versions)).toEqual({ merged: both, refused: [] })
+  })
+
+  test('a different edit of a line another version edited is refused whole, by its index', () => {
+    const elsewise = each.replace('"string"', '"number"')
+    expect(mergeEditedVersions(base, [each, other, elsewise])).toEqual({ merged: both, refused: [2] })
+  })
+
+  test('edits that add lines, of different writers, land each in its place', () => {
+    const text = lines('a', 'snap1()', 'snap2()', 'c')
+    const first = lines('a', 'snap1(`', '  {', '  }', '`)', 'snap2()', 'c')
+    const second = lines('a', 'snap1()', 'snap2(`', '  }', '`)', 'c')
+    expect(mergeEditedVersions(text, [first, second]).merged).toBe(lines('a', 'snap1(`', '  {', '  }', '`)', 'snap2(`', '  }', '`)', 'c'))
+    expect(mergeEditedVersions(text, [second, first]).merged).toBe(lines('a', 'snap1(`', '  {', '  }', '`)', 'snap2(`', '  }', '`)', 'c'))
   })
 })
