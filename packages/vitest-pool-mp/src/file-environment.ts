@@ -13,13 +13,16 @@ const MODULE_TAG = /(?:\/\/|\*)\s*@module-tag\s+([\w\-/]+)\b/g
  * them before it starts a worker. We need them for every file of a run up front, before Vitest
  * hands the file to the pool, so that a group spanning files can start without waiting.
  */
-export function parseFileDocblock(code: string, defaultEnvironment: string): FileDocblock {
+export function parseFileDocblock(code: string, defaultEnvironment: string, configOptions: Record<string, unknown> = {}): FileDocblock {
   const name = code.match(ENVIRONMENT)?.[1] ?? defaultEnvironment
   const rawOptions = code.match(ENVIRONMENT_OPTIONS)?.[1]?.replace(/\*\/\s*$/, '')
   const parsed = rawOptions ? JSON.parse(rawOptions) as Record<string, unknown> : null
   const key = name === 'happy-dom' ? 'happyDOM' : name
+  // Options a comment repeats from the config's `environmentOptions` are the config's (`null`, as
+  // without the comment): a file with the comment and one without share a worker's environment.
+  const ownOptions = parsed && JSON.stringify(parsed) !== JSON.stringify(configOptions[key])
   return {
-    environment: { name, options: parsed ? { [key]: parsed } : null },
+    environment: { name, options: ownOptions ? { [key]: parsed } : null },
     tags: [...code.matchAll(MODULE_TAG)].map(match => match[1]!),
   }
 }

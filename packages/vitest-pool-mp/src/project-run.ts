@@ -23,6 +23,7 @@ import { ChildLauncher, sameEnvironment } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
 import { parseFileDocblock } from './file-environment.js'
+import { sharedSnapshotNames, takesKeyedSnapshots } from './shared-snapshot-names.js'
 import { mayBeDebugged } from './debugger-attach.js'
 import { unionOfDependencies } from './dependency-union.js'
 import { resolveGroups } from './groups.js'
@@ -52,6 +53,8 @@ interface PreparedFile {
   environment: WorkerEnvironment
   /** The hash of the file's source; `undefined` when it could not be read. */
   sourceHash: string | undefined
+  /** Its source takes snapshots keyed by test name (toMatchSnapshot). */
+  keyedSnapshots: boolean
 }
 
 /** What the store needs from a run: a way to attach each child's connection. */
@@ -321,10 +324,11 @@ export class ProjectRun {
 
   private async prepareFiles(): Promise<void> {
     await Promise.all(this.specs.map(async (spec) => {
-      const { docblock, environment, sourceHash } = await this.readTestFile(spec.moduleId)
+      const { docblock, environment, sourceHash, keyedSnapshots } = await this.readTestFile(spec.moduleId)
       this.files.set(spec.moduleId, {
         environment,
         sourceHash,
+        keyedSnapshots,
         spec: {
           filepath: spec.moduleId,
           fileTags: docblock.tags,
@@ -339,10 +343,10 @@ export class ProjectRun {
   }
 
   /** What the plan reads of a test file's source: its docblock (environment, tags) and its hash. */
-  private async readTestFile(moduleId: string): Promise<{ docblock: ReturnType<typeof parseFileDocblock>, environment: WorkerEnvironment, sourceHash: string | undefined }> {
+  private async readTestFile(moduleId: string): Promise<{ docblock: ReturnType<typeof parseFileDocblock>, environment: WorkerEnvironment, sourceHash: string | undefined, keyedSnapshots: boolean }> {
     const code = await readFile(moduleId, 'utf-8').catch(() => undefined)
-    const docblock = parseFileDocblock(code ?? '', this.project.config.environment || 'node')
-    return { docblock, environment: docblock.environment as WorkerEnvironment, sourceHash: code === undefined ? undefined : hashSource(code) }
+    const docblock = parseFileDocblock(code ?? '', this.project.config.environment || 'node', this.project.config.environmentOptions)
+    return { docblock, environment: docblock.environment as WorkerEnvironment, sourceHash: code === undefined ? undefined : hashSource(code), keyedSnapshots: takesKeyedSnapshots(code ?? '') }
   }
 
   private scanCache(): ScanCache {
@@ -551,9 +555,9 @@ export class ProjectRun {
       idPrefix: `${this.fileTask(plan.moduleId).id}_`,
     }))
     const batches = planBatches(analyzed, strategies, { ungrouped: this.options.ungrouped, userTestIds, durations: this.previousDurations, wholeFiles })
-    const mixed = batches.flatMap(batch => this.mixedEnvironments(batch))
-    if (mixed.length) {
-      this.refusePlan(trees, mixed)
+    const refused = [...batches.flatMap(batch => this.mixedEnvironments(batch)), ...this.sharedSnapshotNames(analyzed, batches)]
+    if (refused.length) {
+      this.refusePlan(trees, refused)
       return undefined
     }
     return batches
@@ -590,7 +594,7 @@ export class ProjectRun {
       return []
     }
     const named = (environment: WorkerEnvironment) => files.filter(file => file.environment.name === environment.name).some(file => !sameEnvironment(file.environment, environment))
-      ? `${environment.name} with options ${JSON.stringify(environment.options)}`
+      ? `${environment.name} with ${environment.options === null ? 'the config\'s options' : `options ${JSON.stringify(environment.options)}`}`
       : environment.name
     return [new MpError(
       `${batch.group === null ? 'A batch' : `Group "${batch.group}" (${batch.strategy})`} runs its files in one worker, which has one test environment, but they ask for different ones: `
@@ -598,6 +602,20 @@ export class ProjectRun {
       + 'Give its files the same environment and environment options (the config\'s, or the same per-file comments), or split the group by environment.',
       { files: files.map(file => file.moduleId) },
     )]
+  }
+
+  /**
+   * Tests of a file that takes snapshots by name (toMatchSnapshot), sharing one name, in different
+   * workers: their snapshots would take the same entries of the file's .snap file.
+   */
+  private sharedSnapshotNames(files: readonly AnalyzedFile[], batches: readonly PlannedBatch[]): MpError[] {
+    const snapshotting = files.filter(file => this.files.get(file.moduleId)?.keyedSnapshots)
+    return sharedSnapshotNames(snapshotting, batches).map(({ moduleId, fullName, batches: apart }) => new MpError(
+      `${this.format(moduleId)}: the tests named "${fullName}" run in ${apart.length} different workers (${[...new Set(apart.map(batch => describeBatch(batch)))].join(', ')}), and the file takes snapshots with toMatchSnapshot. `
+      + `Vitest tells apart the snapshots of tests that share a name only by counting them in one worker ("${fullName} 1", "${fullName} 2", ...): in different workers they would write and read the same entries. `
+      + 'Give the tests different names (in test.each, put %s or $name in the name), or put them in one serial group.',
+      { files: [moduleId] },
+    ))
   }
 
   /** Which files declare each group, for checking a replanned file against the rest of the run. */
@@ -870,11 +888,11 @@ export class ProjectRun {
     }
     const batches = planBatches(replanned.map(entry => entry.file).sort(byPath), strategies, { ungrouped: this.options.ungrouped, userTestIds: this.userTestIds, durations: this.previousDurations })
     // A serial group these files share runs in one worker, which has one test environment.
-    const mixed = batches.flatMap(batch => this.mixedEnvironments(batch))
-    if (mixed.length) {
-      const refused = new Set(mixed.flatMap(error => error.files))
+    const unplannable = [...batches.flatMap(batch => this.mixedEnvironments(batch)), ...this.sharedSnapshotNames(replanned.map(entry => entry.file), batches)]
+    if (unplannable.length) {
+      const refused = new Set(unplannable.flatMap(error => error.files))
       for (const entry of replanned.filter(entry => refused.has(entry.file.moduleId))) {
-        void this.merger!.refuseFile(entry.tree, mixed.filter(error => error.files.includes(entry.file.moduleId)))
+        void this.merger!.refuseFile(entry.tree, unplannable.filter(error => error.files.includes(entry.file.moduleId)))
       }
       this.planReplanned(replanned.filter(entry => !refused.has(entry.file.moduleId)), strategies, outside)
       return

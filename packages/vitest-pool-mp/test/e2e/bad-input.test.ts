@@ -31,7 +31,17 @@ const cases: BadCase[] = [
   {
     // A serial group's files with different environment options ran the later ones in the first one's.
     fixture: 'bad-mixed-environments',
-    names: ['Group "Env" (serial)', 'a.test.ts (./flagged-env.ts with options null)', 'b.test.ts (./flagged-env.ts with options', 'split the group by environment'],
+    names: ['Group "Env" (serial)', 'a.test.ts (./flagged-env.ts with the config\'s options)', 'b.test.ts (./flagged-env.ts with options', 'split the group by environment'],
+    places: [],
+  },
+  {
+    // Each worker counted the snapshots of same-named tests from 1: they took one another's entries.
+    fixture: 'bad-snapshot-names',
+    names: [
+      'a.test.ts: the tests named "Db > connects" run in 2 different workers (group "A" (serial), group "B" (serial)), and the file takes snapshots with toMatchSnapshot',
+      'b.test.ts: the tests named "renders" run in 2 different workers (group "G" (serial), an ungrouped test (free))',
+      'Give the tests different names (in test.each, put %s or $name in the name), or put them in one serial group',
+    ],
     places: [],
   },
 ]
@@ -115,7 +125,8 @@ test('the messages, as a user reads them', () => {
       "MpError: [vitest-pool-mp] Group "Db" has an unknown strategy "seriall" at a.test.ts:8. Use one of: isolated_serial, isolated_free, serial, free (or leave it out for "free").",
       "MpError: [vitest-pool-mp] Group "Db" is given 2 different strategies: "serial" at a.test.ts:4, "isolated_free" at b.test.ts:6. A group has one strategy; the first one given wins. Make them all "serial", or leave the strategy out where the group is joined. Valid strategies: isolated_serial, isolated_free, serial, free.",
       "MpError: [vitest-pool-mp] Group "Inner" at a.test.ts:7 is declared inside group "Outer" (a.test.ts:4). Groups cannot be nested: move the "Inner" block out of "Outer", or use one group for both.",
-      "MpError: [vitest-pool-mp] Group "Env" (serial) runs its files in one worker, which has one test environment, but they ask for different ones: a.test.ts (./flagged-env.ts with options null), b.test.ts (./flagged-env.ts with options {"./flagged-env.ts":{"flag":"b"}}). Give its files the same environment and environment options (the config's, or the same per-file comments), or split the group by environment.",
+      "MpError: [vitest-pool-mp] Group "Env" (serial) runs its files in one worker, which has one test environment, but they ask for different ones: a.test.ts (./flagged-env.ts with the config's options), b.test.ts (./flagged-env.ts with options {"./flagged-env.ts":{"flag":"b"}}). Give its files the same environment and environment options (the config's, or the same per-file comments), or split the group by environment.",
+      "MpError: [vitest-pool-mp] a.test.ts: the tests named "Db > connects" run in 2 different workers (group "A" (serial), group "B" (serial)), and the file takes snapshots with toMatchSnapshot. Vitest tells apart the snapshots of tests that share a name only by counting them in one worker ("Db > connects 1", "Db > connects 2", ...): in different workers they would write and read the same entries. Give the tests different names (in test.each, put %s or $name in the name), or put them in one serial group.",
     ]
   `)
 })

@@ -17,3 +17,11 @@ for (const isolation of ['process', 'module'] as const) {
     }
   })
 }
+
+test('a serial group\'s files whose environment options are the same, from the config or repeated in a comment, run in one worker', async () => {
+  const run = await runFixture('environments-repeated-options')
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+  expect(run.json?.numPassedTests).toBe(2)
+  const pid = new Map(run.records.map(r => [r.name, r.pid]))
+  expect(pid.get('config flag')).toBe(pid.get('comment flag'))
+})
