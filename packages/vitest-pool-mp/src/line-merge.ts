@@ -14,20 +14,8 @@ interface Hunk {
  * Returns undefined when an edit of ours touches lines the other writer changed.
  */
 export function mergeLineEdits(base: string, ours: string, theirs: string): string | undefined {
-  const baseLines = base.split('\n')
-  const mine = hunks(baseLines, ours.split('\n'))
-  const others = hunks(baseLines, theirs.split('\n'))
-  const kept: Hunk[] = [...others]
-  for (const hunk of mine) {
-    const clash = others.find(other => overlap(other, hunk))
-    if (!clash) {
-      kept.push(hunk)
-    }
-    else if (!sameHunk(clash, hunk)) {
-      return undefined
-    }
-  }
-  return applyHunks(baseLines, kept)
+  const { merged, refused } = mergeEditedVersions(base, [theirs, ours])
+  return refused.length > 0 ? undefined : merged
 }
 
 /**

@@ -23,7 +23,6 @@ import { ChildLauncher, sameEnvironment } from './child-launcher.js'
 import { collectChunks } from './collect-chunks.js'
 import { MpError } from './errors.js'
 import { parseFileDocblock } from './file-environment.js'
-import { sharedSnapshotNames, takesKeyedSnapshots } from './shared-snapshot-names.js'
 import { mayBeDebugged } from './debugger-attach.js'
 import { unionOfDependencies } from './dependency-union.js'
 import { resolveGroups } from './groups.js'
@@ -33,6 +32,7 @@ import { reportableTree } from './reportable-tree.js'
 import { ReportMerger } from './report-merger.js'
 import { hashSource, ScanCache, scanCachePath } from './scan-cache.js'
 import { BatchScheduler } from './scheduler.js'
+import { sharedSnapshotNames, takesKeyedSnapshots } from './shared-snapshot-names.js'
 import { analyzeFile } from './test-tree.js'
 import { vitestWorkerUrl } from './running-vitest.js'
 import { timerDelay } from './timer-delay.js'
@@ -1085,7 +1085,7 @@ export class ProjectRun {
       rpc: merger.methodsFor(batch),
       owned: merger.ownedTests(batch),
       watchdogMs: this.watchdogFor(timeouts),
-      watchdogWith: hookTimeouts => this.watchdogFor([...timeouts, ...hookTimeouts]),
+      watchdogWith: hookTimeouts => this.watchdogFor(hookTimeouts),
       onProgress: progress => merger.noteProgress(progress),
       onUnplanned: tests => merger.noteUnplanned(batch, tests),
       onInlineSnapshots: edit => this.inlineSnapshots.add(edit),

@@ -140,8 +140,12 @@ function inSuiteScope(runSuite: () => Promise<void>): Promise<void> {
   })
 }
 
+function hooksOf(suite: SuiteShape): Record<'beforeAll' | 'beforeEach' | 'aroundAll' | 'aroundEach', Hook[]> {
+  return TestRunner.getSuiteHooks(suite as Parameters<typeof TestRunner.getSuiteHooks>[0]) as unknown as ReturnType<typeof hooksOf>
+}
+
 function prepareSuites(suite: SuiteShape, timeouts: number[]): void {
-  const hooks = TestRunner.getSuiteHooks(suite as Parameters<typeof TestRunner.getSuiteHooks>[0]) as unknown as Record<'beforeAll' | 'beforeEach' | 'aroundAll' | 'aroundEach', Hook[]>
+  const hooks = hooksOf(suite)
   for (const hook of [...hooks.beforeAll, ...hooks.beforeEach]) {
     const timeout = hook[CLEANUP_TIMEOUT_KEY]
     typeof timeout === 'number' && timeouts.push(timeout)
@@ -153,8 +157,7 @@ function prepareSuites(suite: SuiteShape, timeouts: number[]): void {
   for (const task of suite.tasks ?? []) {
     if (task.type === 'suite') {
       // Last, so innermost: the suite's own around hooks run outside its scope, its before and after hooks inside.
-      const nested = TestRunner.getSuiteHooks(task as Parameters<typeof TestRunner.getSuiteHooks>[0]) as unknown as { aroundAll: unknown[] }
-      nested.aroundAll.push(Object.assign(inSuiteScope, { [AROUND_TIMEOUT_KEY]: 0 }))
+      hooksOf(task).aroundAll.push(Object.assign(inSuiteScope, { [AROUND_TIMEOUT_KEY]: 0 }) as unknown as Hook)
       prepareSuites(task, timeouts)
     }
   }

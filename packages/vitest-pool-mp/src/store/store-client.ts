@@ -74,10 +74,10 @@ export interface CallerContext {
   /** Names the running test, for other workers' errors. */
   caller: () => Caller
   /**
-   * Runs `callback` when the running test, or beforeAll or afterAll hook, ends; does nothing
-   * outside them. A wait still pending then is withdrawn, so a test or hook that timed out never
-   * leaves its worker queued for, or holding, a lock. Throws, refusing the wait, when the caller
-   * is a hook that has already failed.
+   * Runs `callback` when the running test ends, or outside a test (a beforeAll or afterAll hook)
+   * when the running suite ends; otherwise does nothing. A wait still pending then is withdrawn, so
+   * a test or hook that timed out never leaves its worker queued for, or holding, a lock. Throws,
+   * refusing the wait, when the calling code's suite has already ended.
    */
   onCallerEnd: (callback: () => void) => void
 }
@@ -133,7 +133,7 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     () => new MpError(`${what}("${key}") was called inside the callback of board.update("${key}"), which would wait for itself. Return the new value from the update callback instead.`),
   ] as const
   let tickets = 0
-  /** A call that may wait in a queue: withdrawn if its test ends first. */
+  /** A call that may wait in a queue: withdrawn if its test (or its hook's suite) ends first. */
   const wait = async <T>(request: (caller: Caller) => Promise<T>): Promise<T> => {
     const ticket = `${++tickets}`
     let pending = true
@@ -147,8 +147,8 @@ export function createStoreClient(channel: StoreChannel, context: CallerContext 
     try {
       const result = await call(() => request({ ...caller(), ticket }))
       if (withdrawn) {
-        // Granted after its test or hook ended: the store took it back, so the code still running must not go on.
-        throw new MpError(`A wait was granted after its test or hook had ended; it was withdrawn (request ${ticket}).`)
+        // Granted after its test or suite ended: the store took it back, so the code still running must not go on.
+        throw new MpError(`A wait was granted after its test or suite had ended; it was withdrawn (request ${ticket}).`)
       }
       return result
     }
