@@ -13,8 +13,9 @@ export interface MpPoolOptions {
    */
   ungrouped?: 'free' | 'file'
   /**
-   * Extra time, in milliseconds, the watchdog allows a worker beyond the longest test or hook
-   * timeout of its batch before it kills the worker as hung. `false` turns the watchdog off.
+   * Extra time, in milliseconds, the watchdog allows a worker that shows no progress beyond the
+   * larger of `testTimeout` and `hookTimeout` (or a longer timeout a test or a before or around
+   * hook of its batch sets) before it kills the worker as hung. `false` turns the watchdog off.
    * @default 10_000
    */
   watchdogGrace?: number | false

@@ -12,7 +12,8 @@ export function checkName(call: string, what: 'key' | 'name', value: unknown): a
   }
   // As a group's: an empty name is more likely a variable left unset than a choice.
   if (what === 'name' && value === '') {
-    throw new MpError(`${call} takes a non-empty name, got "". Leave the name out for the run-wide lock (mpLock()).`)
+    const runWide = call === 'mpLock' ? ' Leave the name out for the run-wide lock (mpLock()).' : ''
+    throw new MpError(`${call} takes a non-empty name, got "".${runWide}`)
   }
 }
 

@@ -36,7 +36,10 @@ export interface MpLock {
 export interface MpMessageBoard {
   /** A copy of the value under `key`, or `undefined`. */
   get: <T = unknown>(key: string) => Promise<T | undefined>
-  /** Stores a copy of `value`; refuses values structured clone cannot copy, or over 64 MiB. */
+  /**
+   * Stores a copy of `value`; refuses values structured clone cannot copy (a function, a symbol, an
+   * object holding one), or over 64 MiB. The refusal is at run time: the type takes any value.
+   */
   set: (key: string, value: unknown) => Promise<void>
   /** Whether `key` holds a value. */
   has: (key: string) => Promise<boolean>
