@@ -108,6 +108,19 @@ if (inlineChecks) {
   }))
 }
 
+// Vitest queues a `vi.doMock` until the next import, in a list its mocker class keeps for the whole
+// process, and as each file starts it drops the mocks it resolved, not that list: a mock a file asked
+// for after its last import would mock the module for the next file this worker runs (the next of a
+// `serial` group, or a warm worker's next batch). On `forks` the queue ends with the file's process;
+// here it ends with the file. Not async, for the reason above.
+if (child) {
+  type MockerShape = { constructor?: { pendingIds?: unknown } }
+  onAround('aroundAll', runSuite => Promise.resolve(runSuite()).finally(() => {
+    const pending = (globalThis as { __vitest_mocker__?: MockerShape }).__vitest_mocker__?.constructor?.pendingIds
+    Array.isArray(pending) && pending.splice(0)
+  }))
+}
+
 // As a file starts (its own hooks not yet run, nested suites' neither):
 // - main hears the timeouts its before and around hooks were given. One of its own
 //   (`beforeAll(fn, 60_000)`) may exceed hookTimeout, and code that never yields (a synchronous

@@ -34,5 +34,5 @@ test.each(['process', 'module'] as const)('Vitest\'s isolate: false leaves every
   process.env.MP_ISOLATION = isolation
   const run = await runFixture('no-isolate').finally(() => delete process.env.MP_ISOLATION)
   expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0)
-  expect(run.json?.numPassedTests).toBe(6)
+  expect(run.json?.numPassedTests).toBe(9)
 })
