@@ -25,7 +25,7 @@ export class InlineSnapshotWriter {
     this.pending.push(edit)
   }
 
-  /** Inline snapshot assertions a worker ran under `-u`: two workers' tests may reach one with different values. */
+  /** Inline snapshot assertions a worker ran while writing snapshots: two workers' tests may reach one with different values. */
   addChecks(checks: readonly InlineSnapshotCheck[]): void {
     this.checks.push(...checks)
   }

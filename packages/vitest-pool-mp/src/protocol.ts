@@ -165,7 +165,7 @@ export interface InlineSnapshotsMessage {
   edited: string
 }
 
-/** One inline snapshot assertion a worker ran while updating snapshots (`-u`). */
+/** One inline snapshot assertion a worker ran while writing snapshots (`-u`, or new ones without it). */
 export interface InlineSnapshotCheck {
   /** Where the assertion is: the source file, and its line and column as Vitest locates it. */
   file: string
@@ -178,8 +178,9 @@ export interface InlineSnapshotCheck {
 }
 
 /**
- * Child to main, at the end of a test file under `-u`: every inline snapshot assertion it ran, so
- * main sees two workers' tests reach one assertion with different values, as Vitest would in one.
+ * Child to main, at the end of a test file while snapshots are written: every inline snapshot
+ * assertion it ran (without -u, those at places it writes), so main sees two workers' tests reach
+ * one assertion with different values, as Vitest would in one.
  */
 export interface InlineChecksMessage {
   [MP_TAG]: true
@@ -264,7 +265,7 @@ export interface ChildServices {
   attachMpGroup: (describe: object) => void
   /** Hands main the inline snapshots this worker would write into `file`. */
   inlineSnapshots: (file: string, base: string, edited: string) => void
-  /** Hands main the inline snapshot assertions a test file ran; present only while the run updates every snapshot (`-u`). */
+  /** Hands main the inline snapshot assertions a test file ran; present only while the run writes snapshots (`-u`, or new ones). */
   inlineChecks?: (checks: InlineSnapshotCheck[]) => void
   /** Tells main this worker removed the .snap file of `testFile`, which its merge left empty. */
   snapshotRemoved: (testFile: string, snapFile: string) => void

@@ -167,8 +167,9 @@ export default async function runBatch(task: ChildTask): Promise<ChildTaskResult
       },
       runTests: async (state, traces) => {
         answerLater = (state.config as { detectAsyncLeaks?: boolean }).detectAsyncLeaks ? callback => ownSetImmediate(callback) : ownQueueMicrotask
-        // Read by the setup file as it starts each test file: without -u its hook is not registered.
-        services.inlineChecks = state.config.snapshotOptions.updateSnapshot === 'all' ? sendInlineChecks : undefined
+        // Read by the setup file as it starts each test file: when no snapshot is written its hook is not registered.
+        const update = state.config.snapshotOptions.updateSnapshot
+        services.inlineChecks = update === 'all' || update === 'new' ? sendInlineChecks : undefined
         await keepV8CoverageSession(state.config.coverage, task.vitestWorker)
         await matchSkippedSnapshotsExactly(task.vitestWorker)
         return runBaseTests('run', state, traces)

@@ -82,12 +82,16 @@ if (progress) {
   })
 }
 
-// Under `-u`, Vitest refuses one inline snapshot assertion reached with different values, but only
-// within one worker: the file's tests that ran here hand main what each assertion received.
+// Vitest refuses one inline snapshot assertion reached with different values, but only within one
+// worker: when snapshots are written, the file's tests that ran here hand main what each assertion
+// received. Without -u only new snapshots are written, and each test reaching such a place writes
+// it: only those places can clash (a test reaching a written one with another value fails alone).
 const inlineChecks = child?.inlineChecks
 if (inlineChecks) {
-  interface InlineStack { file: string, line: number, column: number, testId: string, snapshot: string }
-  interface SnapshotStateShape { testFilePath?: string, _inlineSnapshotStacks?: InlineStack[] }
+  interface InlinePlace { file: string, line: number, column: number }
+  interface InlineStack extends InlinePlace { testId: string, snapshot: string }
+  interface SnapshotStateShape { testFilePath?: string, _updateSnapshot?: string, _inlineSnapshots?: InlinePlace[], _inlineSnapshotStacks?: InlineStack[] }
+  const placeOf = ({ file, line, column }: InlinePlace) => `${file}:${line}:${column}`
   type TaskShape = { id: string, name: string, tasks?: TaskShape[] }
   const namesById = (tasks: readonly TaskShape[] | undefined, prefix: string[] = [], names = new Map<string, string>()) => {
     for (const task of tasks ?? []) {
@@ -99,7 +103,8 @@ if (inlineChecks) {
   // Not async, for the reason above.
   onAround('aroundAll', (runSuite, suite) => Promise.resolve(runSuite()).finally(() => {
     const state = expect.getState().snapshotState as unknown as SnapshotStateShape | undefined
-    const stacks = state?._inlineSnapshotStacks
+    const written = state?._updateSnapshot === 'new' ? new Set(state._inlineSnapshots?.map(placeOf)) : undefined
+    const stacks = state?._inlineSnapshotStacks?.filter(stack => !written || written.has(placeOf(stack)))
     if (!suite?.file || !state || state.testFilePath !== suite.file.filepath || !stacks?.length) {
       return
     }

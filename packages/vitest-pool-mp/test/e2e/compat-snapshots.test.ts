@@ -154,15 +154,19 @@ describe('snapshots written by several workers of one file', () => {
   })
 
   // In one worker Vitest fails the second test; split over workers each test passes on its own,
-  // and one of them rewrote the snapshot the other had matched.
-  test('one inline snapshot reached with different values under -u fails the run, as on forks, and the file is left alone', async () => {
+  // and one of them rewrote the snapshot the other had matched (under -u), or each wrote its own
+  // value into the one new snapshot (without -u).
+  test.each([
+    { update: 'all', file: 'inline-each.test.ts', place: 'inline-each\\.test\\.ts:5:13', values: [1, 2] },
+    { update: 'new', file: 'inline-each-new.test.ts', place: 'inline-each-new\\.test\\.ts:6:18', values: [10, 20] },
+  ] as const)('one inline snapshot reached with different values (update: $update) fails the run, as on forks, and the file is left alone', async ({ update, file, place, values }) => {
     const outcome = async (pool: 'forks' | 'mp') => {
       const copy = copyFixture('compat-snapshots')
       copies.push(copy.dispose)
-      const file = join(copy.root, 'inline-each.test.ts')
-      const before = readFileSync(file, 'utf-8')
-      const run = await runFixture(copy.root, { filters: ['inline-each.test.ts'], config: { update: 'all', ...(pool === 'forks' && { pool: 'forks' }) } })
-      expect(readFileSync(file, 'utf-8'), pool).toBe(before)
+      const path = join(copy.root, file)
+      const before = readFileSync(path, 'utf-8')
+      const run = await runFixture(copy.root, { filters: [file], config: { update, ...(pool === 'forks' && { pool: 'forks' }) } })
+      expect(readFileSync(path, 'utf-8'), pool).toBe(before)
       return { exitCode: run.exitCode, output: run.stdout + run.stderr }
     }
     const forks = await outcome('forks')
@@ -170,7 +174,7 @@ describe('snapshots written by several workers of one file', () => {
     expect(forks.output).toContain('toMatchInlineSnapshot with different snapshots cannot be called at the same location')
     const mp = await outcome('mp')
     expect(mp.exitCode).toBe(1)
-    expect(mp.output).toMatch(/\[vitest-pool-mp\] toMatchInlineSnapshot with different snapshots cannot be called at the same location: inline-each\.test\.ts:5:13 \("each 1" received 1; "each 2" received 2\)/)
+    expect(mp.output).toMatch(new RegExp(`\\[vitest-pool-mp\\] toMatchInlineSnapshot with different snapshots cannot be called at the same location: ${place} \\("each 1" received ${values[0]}; "each 2" received ${values[1]}\\)`))
   })
 
   test('a mismatching snapshot fails like on forks, and the .snap file is left alone', async () => {
