@@ -106,14 +106,36 @@ test('packed install: a CommonJS project (no "type": "module") loads the plugin 
   }
 }, RUN_TIMEOUT)
 
-test('packed install: the docs the README names ship with the package', () => {
+test('packed install: the docs the README names ship with the package, and so do the examples they link to', () => {
+  const installed = join(project, 'node_modules', 'vitest-pool-mp')
   for (const doc of ['strategies.md', 'configuration.md', 'shared-state.md', 'faults.md', 'speed.md']) {
-    const path = join(project, 'node_modules', 'vitest-pool-mp', 'docs', doc)
+    const path = join(installed, 'docs', doc)
     expect(existsSync(path), doc).toBe(true)
-    // A link out of docs/ (to the repository's examples or benchmark) would be broken in an install.
-    expect(readFileSync(path, 'utf-8'), doc).not.toMatch(/\]\(\.\.\//)
+    // A link out of docs/ must land in the package: the examples ship beside docs/, the benchmark does not.
+    for (const [, target] of readFileSync(path, 'utf-8').matchAll(/\]\((\.\.\/[^)#]+)/g)) {
+      expect(existsSync(join(installed, 'docs', target!)), `${doc} links to ${target}`).toBe(true)
+    }
   }
 })
+
+test('packed install: a shipped example, copied out of node_modules, runs on the mp pool', () => {
+  const installed = join(project, 'node_modules', 'vitest-pool-mp')
+  const dir = join(project, 'copied-example')
+  cpSync(join(installed, 'examples', 'basic'), dir, { recursive: true })
+  try {
+    // It names the package as a user's project would, not as the repository's workspace does.
+    const { version } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf-8')) as { version: string }
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf-8')) as { devDependencies: Record<string, string> }
+    expect(manifest.devDependencies['vitest-pool-mp']).toBe(`^${version}`)
+    const { status, output, report } = runFolder(dir)
+    expect(status, output).toBe(0)
+    expect(report.numFailedTests, output).toBe(0)
+    expect(report.numPassedTests, output).toBeGreaterThan(0)
+  }
+  finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, RUN_TIMEOUT)
 
 test('packed install: the README\'s config and test file run as they are written there', () => {
   const readme = readFileSync(join(project, 'node_modules', 'vitest-pool-mp', 'README.md'), 'utf-8')
