@@ -61,7 +61,7 @@ const ISOLATION = ['process', 'module'] as const satisfies readonly ResolvedMpPo
  */
 const ACCEPTS: { [K in keyof ResolvedMpPoolOptions]: (value: unknown) => boolean } = {
   ungrouped: value => (UNGROUPED as readonly unknown[]).includes(value),
-  watchdogGrace: value => value === false || (Number.isSafeInteger(value) && (value as number) >= 0),
+  watchdogGrace: value => value === false || (Number.isFinite(value) && (value as number) >= 0),
   isolation: value => (ISOLATION as readonly unknown[]).includes(value),
   staticPlan: value => typeof value === 'boolean',
 }
@@ -71,7 +71,7 @@ let optionsSchema: ReturnType<typeof createSchema> | undefined
 function createSchema(z: typeof Zod) {
   return z.strictObject({
     ungrouped: z.enum(UNGROUPED).default(DEFAULTS.ungrouped),
-    watchdogGrace: z.union([z.number().int().nonnegative(), z.literal(false)]).default(DEFAULTS.watchdogGrace),
+    watchdogGrace: z.union([z.number().nonnegative(), z.literal(false)]).default(DEFAULTS.watchdogGrace),
     isolation: z.enum(ISOLATION).default(DEFAULTS.isolation),
     staticPlan: z.boolean().default(DEFAULTS.staticPlan),
   })

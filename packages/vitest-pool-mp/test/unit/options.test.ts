@@ -39,7 +39,6 @@ describe('resolveOptions', () => {
 
   test.each([
     [-1, '-1'],
-    [1.5, '1.5'],
     [Number.NaN, 'NaN'],
     [Number.POSITIVE_INFINITY, 'Infinity'],
     [true, 'true'],
@@ -74,7 +73,7 @@ describe('resolveOptions', () => {
 describe('valid options are taken without loading zod', () => {
   const valid: Record<string, unknown[]> = {
     ungrouped: ['free', 'file'],
-    watchdogGrace: [0, -0, 1, 10_000, false],
+    watchdogGrace: [0, -0, 1, 1500.5, 10_000, false],
     isolation: ['process', 'module'],
     staticPlan: [true, false],
   }
