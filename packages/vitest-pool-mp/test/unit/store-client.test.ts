@@ -66,6 +66,14 @@ describe('board over the channel', () => {
 })
 
 describe('locks over the channel', () => {
+  test('a timeout of 0 does not wait: a free lock is taken, a held one refused at once (a try-lock)', async () => {
+    const [a, b] = workers(2)
+    await a!.lock('try').acquire({ timeout: 0 })
+    await expect(b!.lock('try').acquire({ timeout: 0 })).rejects.toThrow(/^\[vitest-pool-mp\] Timed out after 0 ms waiting for lock "try"\. It is held by test "test 0" in process 2000/)
+    await a!.lock('try').release()
+    await b!.lock('try').acquire({ timeout: 0 })
+  })
+
   test('runExclusive releases even when the callback throws, and resolves to its value', async () => {
     const [a, b] = workers(2)
     await expect(a!.lock().runExclusive(() => { throw new Error('boom') })).rejects.toThrow('boom')
