@@ -2,7 +2,7 @@
 // point to ship with it: docs/ and examples/ are siblings in both places, so the docs' links to
 // them work in an install too. A copy names the package by its published version instead of the
 // workspace's, as a user's project would.
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 
 const from = new URL('../../../examples/', import.meta.url)
@@ -22,11 +22,8 @@ for (const example of readdirSync(from, { withFileTypes: true }).filter(entry =>
   const manifest = new URL('package.json', target)
   writeFileSync(manifest, readFileSync(manifest, 'utf-8').replaceAll('"vitest-pool-mp": "workspace:*"', `"vitest-pool-mp": "^${version}"`))
   const readme = new URL('README.md', target)
-  try {
-    // The package's own README is two folders up in an install, where the repository has it under packages/.
+  // The package's own README is two folders up in an install, where the repository has it under packages/.
+  if (existsSync(readme)) {
     writeFileSync(readme, readFileSync(readme, 'utf-8').replaceAll('](../../packages/vitest-pool-mp)', '](../../README.md)'))
-  }
-  catch (error) {
-    if (error.code !== 'ENOENT') throw error
   }
 }
